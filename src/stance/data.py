@@ -1,0 +1,265 @@
+"""Reading and validating the corpus and input files; the report-grouped split."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from stance.errors import DataError
+from stance.labels import LABELS
+from stance.text import normalize, split_sentences
+
+DEFAULT_DATA = Path("data/sentences.csv")
+DEFAULT_SPLIT = Path("data/split.csv")
+REQUIRED_COLUMNS = ("id", "doc_id", "position", "start", "end", "text", "label", "hard_case")
+TEST_FRACTION = 0.2
+SPLIT_SEED = 13
+
+__all__ = [
+    "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "load_corpus", "validate_corpus",
+    "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
+    "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for",
+]
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def reports_dir_for(data_path: str | Path) -> Path:
+    """The report folder that belongs to a sentences file (``<dir>/reports``)."""
+    return Path(data_path).parent / "reports"
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError("file not found", file=path)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"not a readable UTF-8 CSV ({exc})", file=path) from exc
+
+
+def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
+                    reports_dir: str | Path | None = None) -> pd.DataFrame:
+    """Check a sentences table and return it typed; raise :class:`DataError` on the first problem.
+
+    Checks required columns, known labels, unique ids, non-empty text, integer offsets that match
+    the report text (when ``reports_dir`` is given) and no duplicate sentences (normalised text).
+    Rows are numbered as data rows from 1 (the header is not counted).
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing required column(s) {missing}", file=file)
+    frame = frame.copy()
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        if not str(row.text).strip():
+            raise DataError("empty text", file=file, row=i, field="text")
+        if row.label not in LABELS:
+            raise DataError(f"unknown label {row.label!r}; expected one of {list(LABELS)}",
+                            file=file, row=i, field="label")
+        for field in ("position", "start", "end"):
+            value = str(getattr(row, field))
+            if not value.isdigit():
+                raise DataError(f"expected a non-negative integer, got {value!r}", file=file, row=i, field=field)
+        hard = str(row.hard_case).strip()
+        if hard and not (hard.isdigit() and 1 <= int(hard) <= 14):
+            raise DataError(f"hard_case must be empty or 1-14, got {hard!r}", file=file, row=i, field="hard_case")
+    dup_ids = frame["id"].duplicated(keep="first")
+    if dup_ids.any():
+        i = int(dup_ids.to_numpy().nonzero()[0][0]) + 1
+        raise DataError(f"duplicate id {frame['id'].iloc[i - 1]!r}", file=file, row=i, field="id")
+    keys = frame["text"].map(_dup_key)
+    dup_text = keys.duplicated(keep="first")
+    if dup_text.any():
+        i = int(dup_text.to_numpy().nonzero()[0][0]) + 1
+        first = int((keys == keys.iloc[i - 1]).to_numpy().nonzero()[0][0]) + 1
+        raise DataError(f"duplicate sentence (same normalised text as row {first})", file=file, row=i, field="text")
+    for field in ("position", "start", "end"):
+        frame[field] = frame[field].astype(int)
+    if reports_dir is not None:
+        _check_offsets(frame, Path(reports_dir), file)
+    return frame
+
+
+def _dup_key(text: str) -> str:
+    return "".join(ch for ch in normalize(text) if ch.isalnum() or ch == " ")
+
+
+def _check_offsets(frame: pd.DataFrame, reports_dir: Path, file: str | Path) -> None:
+    cache: dict[str, str] = {}
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        if row.doc_id not in cache:
+            report = reports_dir / f"{row.doc_id}.txt"
+            if not report.exists():
+                raise DataError(f"report {report} not found", file=file, row=i, field="doc_id")
+            cache[row.doc_id] = report.read_text(encoding="utf-8")
+        if cache[row.doc_id][row.start:row.end] != row.text:
+            raise DataError(f"offsets {row.start}:{row.end} do not match the text in {row.doc_id}.txt",
+                            file=file, row=i, field="start")
+
+
+def load_split(path: str | Path = DEFAULT_SPLIT) -> dict[str, str]:
+    """Read the recorded report split: ``doc_id -> "train" | "test"``."""
+    frame = _read_csv(Path(path))
+    for col in ("doc_id", "split"):
+        if col not in frame.columns:
+            raise DataError(f"missing required column {col!r}", file=path)
+    bad = frame.index[~frame["split"].isin(["train", "test"])]
+    if len(bad):
+        raise DataError("split must be 'train' or 'test'", file=path, row=int(bad[0]) + 1, field="split")
+    return dict(zip(frame["doc_id"], frame["split"]))
+
+
+def make_split(doc_ids: Iterable[str], existing: dict[str, str] | None = None, *,
+               test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED,
+               train_only: Iterable[str] = ("seed-nk-arms-denial",)) -> dict[str, str]:
+    """Assign reports to train/test deterministically, keeping existing assignments.
+
+    New reports are ordered by a seeded hash of their id; the test share of the whole is topped
+    up to ``test_fraction``. Reports in ``train_only`` (the seed report) always train.
+    """
+    existing = dict(existing or {})
+    docs = sorted(set(doc_ids))
+    split = {d: existing[d] for d in docs if d in existing}
+    new = [d for d in docs if d not in split]
+    fixed = set(train_only)
+    rng = random.Random(seed)
+    new.sort(key=lambda d: hashlib.sha256(f"{seed}:{d}".encode()).hexdigest())
+    rng.shuffle(new)
+    want_test = round(test_fraction * len(docs)) - sum(1 for v in split.values() if v == "test")
+    for d in new:
+        if d not in fixed and want_test > 0:
+            split[d] = "test"
+            want_test -= 1
+        else:
+            split[d] = "train"
+    return split
+
+
+def attach_split(frame: pd.DataFrame, split: dict[str, str], *, file: str | Path = "<corpus>") -> pd.DataFrame:
+    """Add a ``split`` column from a report split; every report must be assigned."""
+    missing = sorted(set(frame["doc_id"]) - set(split))
+    if missing:
+        raise DataError(f"report(s) not in the split file: {missing[:5]}; run `stance data`", file=file, field="doc_id")
+    frame = frame.copy()
+    frame["split"] = frame["doc_id"].map(split)
+    return frame
+
+
+def load_corpus(path: str | Path = DEFAULT_DATA, *, split_path: str | Path | None = None,
+                check_offsets: bool = True) -> pd.DataFrame:
+    """Load and validate the labelled corpus, with a ``split`` column (train/test by report).
+
+    ``split_path`` defaults to ``split.csv`` beside the corpus; when it does not exist, every
+    row is ``train``. Offsets are checked against ``reports/`` beside the corpus when it exists.
+    """
+    path = Path(path)
+    frame = _read_csv(path)
+    reports = reports_dir_for(path)
+    frame = validate_corpus(frame, file=path, reports_dir=reports if check_offsets and reports.is_dir() else None)
+    split_file = Path(split_path) if split_path is not None else path.parent / "split.csv"
+    if split_file.exists():
+        return attach_split(frame, load_split(split_file), file=split_file)
+    frame["split"] = "train"
+    return frame
+
+
+# ---- input files for predict / evaluate -------------------------------------------------
+
+def _read_table(path: Path, text_column: str) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = _read_csv(path)
+    elif suffix in (".jsonl", ".ndjson"):
+        rows = []
+        with open(path, encoding="utf-8") as fh:
+            for i, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise DataError(f"invalid JSON ({exc.msg})", file=path, row=i) from exc
+                if not isinstance(obj, dict):
+                    raise DataError("each line must be a JSON object", file=path, row=i)
+                rows.append(obj)
+        frame = pd.DataFrame(rows)
+    else:
+        raise DataError("unsupported file type; use .csv, .jsonl or .txt", file=path)
+    if text_column not in frame.columns:
+        raise DataError(f"no column {text_column!r} (columns: {list(frame.columns)})", file=path, field=text_column)
+    return frame
+
+
+def read_texts(path: str | Path, text_column: str = "text") -> pd.DataFrame:
+    """Read statements to classify: ``.txt`` (one per non-empty line), ``.csv`` or ``.jsonl``.
+
+    Returns a frame with all the file's columns; the statements are in ``text_column``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError("file not found", file=path)
+    if path.suffix.lower() == ".txt" or path.suffix == "":
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return pd.DataFrame({text_column: [ln for ln in lines if ln.strip()]})
+    frame = _read_table(path, text_column)
+    for i, value in enumerate(frame[text_column], start=1):
+        if not isinstance(value, str) or not value.strip():
+            raise DataError("empty or non-text value", file=path, row=i, field=text_column)
+    return frame
+
+
+def read_labelled(path: str | Path, text_column: str = "text", label_column: str = "label") -> pd.DataFrame:
+    """Read a labelled CSV/JSONL for evaluation: ``text`` and ``label`` columns, known labels."""
+    path = Path(path)
+    frame = read_texts(path, text_column)
+    if label_column not in frame.columns:
+        raise DataError(f"no column {label_column!r}", file=path, field=label_column)
+    for i, value in enumerate(frame[label_column], start=1):
+        if value not in LABELS:
+            raise DataError(f"unknown label {value!r}; expected one of {list(LABELS)}", file=path, row=i, field=label_column)
+    return frame.rename(columns={text_column: "text", label_column: "label"})
+
+
+# ---- regenerating the sentence rows ----------------------------------------------------
+
+def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Split every report into sentence rows, keeping labels of sentences already labelled.
+
+    A label is kept when the same report has a sentence with the same normalised text.
+    Sentences with no known label get an empty label (to be labelled before training).
+    """
+    reports_dir = Path(reports_dir)
+    known: dict[tuple[str, str], tuple[str, str]] = {}
+    if existing is not None:
+        for row in existing.itertuples(index=False):
+            known[(row.doc_id, normalize(row.text))] = (row.label, str(row.hard_case))
+    rows = []
+    for report in sorted(reports_dir.glob("*.txt")):
+        source = report.read_text(encoding="utf-8")
+        for pos, sent in enumerate(split_sentences(source)):
+            label, hard = known.get((report.stem, normalize(sent.text)), ("", ""))
+            rows.append({"id": f"{report.stem}:{pos}", "doc_id": report.stem, "position": pos,
+                         "start": sent.start, "end": sent.end, "text": sent.text,
+                         "label": label, "hard_case": hard})
+    return pd.DataFrame(rows, columns=list(REQUIRED_COLUMNS))
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write a CSV next to ``path`` then rename it into place (never half-written)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")
+    tmp.replace(path)

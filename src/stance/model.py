@@ -1,0 +1,52 @@
+"""The scikit-learn pipeline and its hyperparameter search space."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from stance.features import CueCounts, cue_sequence
+
+__all__ = ["DEFAULT_PARAMS", "SEARCH_SPACE", "build_pipeline"]
+
+DEFAULT_PARAMS: dict[str, Any] = {
+    "C": 1.0,
+    "word_ngram_max": 2,
+    "char": False,
+    "tags": True,
+    "counts": True,
+    "class_weight": "balanced",
+}
+
+# Grouped cross-validation on the train split picks one point of this grid.
+SEARCH_SPACE: dict[str, list[Any]] = {
+    "C": [0.3, 1.0, 3.0],
+    "word_ngram_max": [1, 2],
+    "tags": [True],
+    "counts": [True],
+}
+
+
+def build_pipeline(C: float = 1.0, word_ngram_max: int = 2, char: bool = False, tags: bool = True,
+                   counts: bool = True, class_weight: str | None = "balanced",
+                   max_iter: int = 3000) -> Pipeline:
+    """The stance pipeline: a union of feature pieces and a logistic regression.
+
+    ``tags`` adds n-grams over cue-tag sequences, ``counts`` the dense cue counts, ``char``
+    character n-grams (2-5, within word boundaries). Word n-grams are always used.
+    """
+    pieces: list[tuple[str, Any]] = [
+        ("words", TfidfVectorizer(ngram_range=(1, word_ngram_max), sublinear_tf=True, min_df=1,
+                                  lowercase=True, strip_accents="unicode")),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+         if char else "drop"),
+        ("tags", TfidfVectorizer(analyzer=cue_sequence, sublinear_tf=True, lowercase=False) if tags else "drop"),
+        ("counts", CueCounts() if counts else "drop"),
+    ]
+    return Pipeline([
+        ("features", FeatureUnion(pieces)),
+        ("clf", LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter)),
+    ])
