@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--text-column", default="text")
     p.add_argument("--label-column", default="label")
+    p.add_argument("--split", choices=["train", "test"],
+                   help="PATH is the corpus (data/sentences.csv): score only this split of it")
 
     p = sub.add_parser("predict", help="classify statements",
                        description="Each TEXT argument is one statement; `-` or no TEXT reads standard input, "
@@ -126,7 +128,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from stance import load_model
     from stance.data import read_labelled
     from stance.evaluate import evaluate
-    frame = read_labelled(args.path, args.text_column, args.label_column)
+    if args.split:
+        from stance.data import load_corpus
+        corpus = load_corpus(args.path)
+        frame = corpus[corpus["split"] == args.split]
+    else:
+        frame = read_labelled(args.path, args.text_column, args.label_column)
     report = evaluate(load_model(args.model), frame)
     print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report.to_text())
     return 0

@@ -25,11 +25,14 @@ MODEL_NAME = "stance-tfidf-cues-logreg"
 
 
 def _strip_unpicklable_state(pipeline: Any) -> Any:
-    """Drop ``stop_words_`` sets from fitted vectorizers: they are only informative, and a
-    set's order changes between Python processes, which would change the model file's hash."""
+    """Drop state that differs between Python processes from fitted vectorizers, so the same
+    data and seed give a byte-identical model file: ``stop_words_`` (an informative set whose
+    order follows the hash seed) and the stop-word consistency cache (an ``id()``, i.e. a memory
+    address; scikit-learn recomputes it on the next use)."""
     for _, piece in pipeline.named_steps["features"].transformer_list:
-        if hasattr(piece, "stop_words_"):
-            del piece.stop_words_
+        for attr in ("stop_words_", "_stop_words_id"):
+            if hasattr(piece, attr):
+                delattr(piece, attr)
     return pipeline
 
 

@@ -1,0 +1,57 @@
+# stance: `make demo` sets up and runs the main job; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STANCE := $(BIN)/stance
+MODEL  := models/stance.joblib
+DATA   := data/sentences.csv data/split.csv
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test train data notebooks bench-quality bench-serve clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+$(MODEL): $(DATA) | $(VENV)/.installed
+	$(STANCE) train --data data/sentences.csv --model $(MODEL)
+
+train: $(VENV)/.installed  ## (re)train the default model
+	$(STANCE) train --data data/sentences.csv --model $(MODEL)
+
+data: $(VENV)/.installed  ## regenerate data/sentences.csv from data/reports (keeps labels)
+	$(STANCE) data
+
+demo: $(MODEL)  ## set up, train if needed, evaluate, classify the seed report
+	$(STANCE) evaluate data/sentences.csv --split test --model $(MODEL)
+	$(STANCE) predict --article --input data/reports/seed-nk-arms-denial.txt --model $(MODEL)
+
+test: $(VENV)/.installed-dev  ## set up with the dev extra and run the whole test suite
+	$(BIN)/python -m pytest
+
+notebooks: $(MODEL) $(VENV)/.installed-dev  ## execute the notebooks against the default model into notebooks/_build
+	$(BIN)/python notebooks/run.py --model $(MODEL) --out notebooks/_build
+
+bench-quality: $(VENV)/.installed-bench  ## quality benchmark: every system on the test split and real news
+	$(BIN)/python benchmarks/quality.py
+
+bench-serve: $(MODEL) $(VENV)/.installed-bench  ## HTTP serving benchmark against an echo route
+	$(BIN)/python benchmarks/serve.py --model $(MODEL)
+
+clean:  ## remove the venv, models and build outputs
+	rm -rf $(VENV) notebooks/_build models/*.joblib models/*.json

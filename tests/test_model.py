@@ -1,0 +1,138 @@
+"""Model tests in the manner of spaCy's textcat tests: overfit, save, reload, batch == single."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from stance import load_model, persist
+from stance.errors import ModelError
+from stance.labels import LABELS
+from stance.predict import StanceModel
+from stance.train import cross_validate, fit, train
+
+
+def test_overfits_a_tiny_set(tiny_frame):
+    pipe = fit(tiny_frame, C=100.0)
+    assert list(pipe.predict(tiny_frame["text"].tolist())) == tiny_frame["label"].tolist()
+
+
+def test_save_reload_gives_identical_probabilities(tiny_model_path, tiny_frame):
+    pipeline, _ = persist.load(tiny_model_path)
+    texts = tiny_frame["text"].tolist()
+    model = load_model(tiny_model_path)
+    np.testing.assert_array_equal(model.pipeline.predict_proba(texts), pipeline.predict_proba(texts))
+    again = load_model(tiny_model_path)
+    np.testing.assert_array_equal(again.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_batch_predictions_equal_single_ones(tiny_model, tiny_frame):
+    texts = tiny_frame["text"].tolist()
+    batch = tiny_model.predict(texts)
+    single = [tiny_model.predict([t])[0] for t in texts]
+    assert batch == single
+
+
+def test_scores_follow_label_order_and_sum_to_one(tiny_model):
+    (p,) = tiny_model.predict(["The ministry rejected the report as a lie."])
+    assert list(p.scores) == list(LABELS)
+    assert sum(p.scores.values()) == pytest.approx(1.0)
+    assert p.label == max(p.scores, key=p.scores.get)
+
+
+def test_probabilities_are_mapped_through_classes(tiny_frame):
+    pipe = fit(tiny_frame)
+    model = StanceModel(pipe)
+    raw = pipe.predict_proba(["They denied it."])[0]
+    mapped = model.predict_proba(["They denied it."])[0]
+    for i, lab in enumerate(LABELS):
+        assert mapped[i] == raw[list(pipe.classes_).index(lab)]
+
+
+def test_tampered_model_is_refused(tiny_model_path, tmp_path):
+    bad = tmp_path / "m.joblib"
+    bad.write_bytes(tiny_model_path.read_bytes() + b"\0")
+    persist.card_path(bad).write_text(persist.card_path(tiny_model_path).read_text())
+    with pytest.raises(ModelError, match="does not match its card"):
+        load_model(bad)
+
+
+def test_missing_card_is_refused(tiny_model_path, tmp_path):
+    lone = tmp_path / "lone.joblib"
+    lone.write_bytes(tiny_model_path.read_bytes())
+    with pytest.raises(ModelError, match="card"):
+        load_model(lone)
+
+
+def test_other_sklearn_version_is_refused(tiny_model_path, tmp_path):
+    m = tmp_path / "old.joblib"
+    m.write_bytes(tiny_model_path.read_bytes())
+    card = json.loads(persist.card_path(tiny_model_path).read_text())
+    card["versions"]["scikit-learn"] = "0.0.1"
+    persist.card_path(m).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="retrain"):
+        load_model(m)
+
+
+def test_save_is_atomic_on_failure(tmp_path, tiny_frame):
+    path = tmp_path / "m.joblib"
+    persist.save(fit(tiny_frame), {"versions": {}}, path)
+    before = path.read_bytes()
+
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        persist.save(Unpicklable(), {}, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_card_records_what_the_issue_asks(tiny_model):
+    card = tiny_model.card
+    for key in ("name", "version", "created_at", "versions", "labels", "hyperparameters", "model_sha256",
+                "test_metrics", "data"):
+        assert key in card
+    assert card["versions"]["scikit-learn"]
+    assert card["labels"] == list(LABELS)
+
+
+def test_grouped_cross_validation_reports_every_grid_point(tiny_frame):
+    results = cross_validate(tiny_frame[tiny_frame.split == "train"], {"C": [0.5, 5.0]}, folds=2, progress=False)
+    assert sorted(r["params"]["C"] for r in results) == [0.5, 5.0]
+    assert results[0]["mean"] >= results[1]["mean"]
+    assert all(len(r["folds"]) == 2 for r in results)
+
+
+_TRAIN_SCRIPT = """
+import sys
+from stance import persist
+from stance.train import train
+sys.path.insert(0, {tests!r})
+from conftest import TINY
+import pandas as pd
+f = pd.DataFrame(TINY, columns=["doc_id", "text", "label"]); f["split"] = "train"
+p, card = train(f, search=False, progress=False)
+print(persist.save(p, card, sys.argv[1])["model_sha256"])
+"""
+
+
+def test_same_data_and_seed_give_the_same_model_file(tmp_path):
+    """Two processes with different hash seeds must write byte-identical model files."""
+    script = _TRAIN_SCRIPT.format(tests=os.path.dirname(__file__))
+    hashes = []
+    for i, hashseed in enumerate(("1", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": hashseed}
+        out = subprocess.run([sys.executable, "-c", script, str(tmp_path / f"m{i}.joblib")], env=env,
+                             capture_output=True, text=True, check=True)
+        hashes.append(out.stdout.strip())
+    assert hashes[0] == hashes[1] and len(hashes[0]) == 64
+
+
+def test_train_refuses_a_split_without_every_label(tiny_frame):
+    with pytest.raises(ValueError, match="all labels"):
+        train(tiny_frame[tiny_frame.label != "neutral"], search=False, progress=False)
