@@ -1,0 +1,142 @@
+"""HTTP API: every endpoint and every bad input in-process, plus one real `stance serve`."""
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from stance.api import create_app
+from stance.labels import LABELS
+
+
+@pytest.fixture()
+def client(tiny_model_path):
+    app = create_app(tiny_model_path, max_texts=5, max_chars=200, max_body=5000)
+    with TestClient(app) as c:
+        yield c
+
+
+def test_predict_in_input_order(client, tiny_model):
+    texts = ["They denied the report.", "Police blamed the driver.", "A bridge opened."]
+    r = client.post("/v1/predict", json={"texts": texts})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["model"]["sha256"] == tiny_model.card["model_sha256"]
+    assert [p["label"] for p in body["predictions"]] == tiny_model.predict_labels(texts)
+    assert all(list(p["scores"]) == list(LABELS) for p in body["predictions"])
+
+
+def test_same_json_as_the_python_api(client, tiny_model):
+    r = client.post("/v1/predict", json={"texts": ["They denied it."]})
+    assert r.json()["predictions"][0] == tiny_model.predict(["They denied it."])[0].to_dict()
+
+
+def test_analyze(client):
+    text = "Moscow denied the report. Police accused the driver."
+    r = client.post("/v1/analyze", json={"text": text})
+    assert r.status_code == 200
+    body = r.json()
+    assert [text[s["start"]:s["end"]] for s in body["sentences"]] == [s["text"] for s in body["sentences"]]
+    assert sum(body["summary"]["counts"].values()) == 2
+
+
+def test_model_and_health(client, tiny_model):
+    assert client.get("/v1/model").json()["model_sha256"] == tiny_model.card["model_sha256"]
+    assert client.get("/health").json() == {"status": "ok", "ready": True}
+    assert client.get("/openapi.json").json()["paths"]["/v1/predict"]
+    assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("body, where", [
+    ({"texts": []}, ["body", "texts"]),
+    ({"texts": ["ok", 3]}, ["body", "texts", 1]),
+    ({"texts": ["ok", "  "]}, ["body", "texts", "1"]),
+    ({"texts": ["x"] * 6}, ["body", "texts"]),
+    ({"texts": ["y" * 201]}, ["body", "texts", "0"]),
+    ({"text": ["not", "a", "string"]}, ["body", "texts"]),
+    ({"texts": "a string, not a list"}, ["body", "texts"]),
+])
+def test_bad_predict_input_is_422_naming_the_field(client, body, where):
+    r = client.post("/v1/predict", json=body)
+    assert r.status_code == 422
+    assert any(d["loc"][:len(where)] == where for d in r.json()["detail"]), r.json()
+
+
+def test_bad_analyze_input(client):
+    assert client.post("/v1/analyze", json={"text": ""}).status_code == 422
+    assert client.post("/v1/analyze", json={"text": 5}).status_code == 422
+    assert client.post("/v1/analyze", json={}).status_code == 422
+
+
+def test_body_too_large_is_413(client):
+    r = client.post("/v1/predict", content=b'{"texts": ["' + b"a" * 6000 + b'"]}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_wrong_content_type_is_415(client):
+    r = client.post("/v1/predict", content="texts=hello", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415
+
+
+def test_malformed_json_is_4xx(client):
+    r = client.post("/v1/predict", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_model_path_is_not_a_request_field(client):
+    r = client.post("/v1/predict", json={"texts": ["x"], "model": "/etc/passwd"})
+    assert r.status_code == 422
+
+
+def test_missing_model_stops_start_up(tmp_path):
+    app = create_app(tmp_path / "none.joblib")
+    with pytest.raises(Exception, match="not found"):
+        with TestClient(app):
+            pass
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stance_exe() -> list[str]:
+    exe = Path(sys.executable).parent / "stance"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "stance.cli"]
+
+
+def test_real_server_in_a_subprocess(tiny_model_path):
+    port = _free_port()
+    proc = subprocess.Popen([*_stance_exe(), "serve", "--model", str(tiny_model_path), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.2)
+        r = httpx.post(f"{url}/v1/predict", json={"texts": ["They denied it."]}, timeout=10)
+        assert r.status_code == 200 and r.json()["predictions"][0]["label"] in LABELS
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert proc.returncode in (0, -15)
+
+
+def test_serve_refuses_a_missing_model(tmp_path):
+    out = subprocess.run([*_stance_exe(), "serve", "--model", str(tmp_path / "none.joblib"), "--port",
+                          str(_free_port())], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "not found" in out.stderr

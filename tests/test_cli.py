@@ -1,0 +1,142 @@
+"""The CLI in-process (``main(argv)``), plus once through the installed ``stance`` command."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stance.cli import main
+from stance.labels import LABELS
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_predict_arguments_jsonl(capsys, tiny_model_path):
+    code, out, _ = run(capsys, "predict", "They denied the report.", "Police blamed the driver.",
+                       "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["text"] for r in rows] == ["They denied the report.", "Police blamed the driver."]
+    assert all(list(r["scores"]) == list(LABELS) and r["label"] in LABELS for r in rows)
+
+
+def test_predict_reads_stdin_one_per_line(capsys, monkeypatch, tiny_model_path):
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("first one\n\nsecond one\n"))
+    code, out, _ = run(capsys, "predict", "-", "--model", tiny_model_path, "--format", "csv")
+    assert code == 0
+    frame = pd.read_csv(__import__("io").StringIO(out))
+    assert frame["text"].tolist() == ["first one", "second one"]
+    assert {f"p_{lab}" for lab in LABELS} <= set(frame.columns)
+
+
+def test_predict_csv_file_keeps_other_columns_and_writes_output(capsys, tmp_path, tiny_model_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": [7, 8], "body": ["They rejected it.", "A bridge opened."]}).to_csv(src, index=False)
+    dest = tmp_path / "out.jsonl"
+    code, out, _ = run(capsys, "predict", "--input", src, "--text-column", "body", "--output", dest,
+                       "--format", "jsonl", "--model", tiny_model_path)
+    assert code == 0 and out == ""
+    rows = [json.loads(line) for line in dest.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["7", "8"]  # CSV values pass through as written and rows[0]["text"] == "They rejected it."
+
+
+def test_predict_article_splits_with_offsets(capsys, tmp_path, tiny_model_path):
+    report = tmp_path / "r.txt"
+    text = "Moscow denied the report. Police accused the driver.\n\nTalks ended."
+    report.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "predict", "--article", "--input", report, "--format", "jsonl",
+                       "--model", tiny_model_path)
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 3 and all(text[r["start"]:r["end"]] == r["text"] for r in rows)
+
+
+def test_predict_table_format(capsys, tiny_model_path):
+    code, out, _ = run(capsys, "predict", "They denied it.", "--model", tiny_model_path)
+    assert code == 0 and out.splitlines()[0].split()[:4] == ["label", "denial", "accus.", "neutral"]
+
+
+def test_unwritable_output_fails_before_work(capsys, tmp_path, tiny_model_path):
+    code, _, err = run(capsys, "predict", "x", "--output", tmp_path, "--model", tiny_model_path)
+    assert code == 2 and "is a directory" in err
+
+
+def test_missing_model_is_a_one_line_error(capsys, tmp_path):
+    code, _, err = run(capsys, "predict", "x", "--model", tmp_path / "nope.joblib")
+    assert code == 2 and "not found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_input_file_names_the_row(capsys, tmp_path, tiny_model_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nfine,denial\nok,sideways\n", encoding="utf-8")
+    code, _, err = run(capsys, "evaluate", bad, "--model", tiny_model_path)
+    assert code == 2 and "row 2" in err and "'label'" in err
+
+
+def test_evaluate_json_and_text(capsys, tmp_path, tiny_model_path, tiny_frame):
+    path = tmp_path / "gold.jsonl"
+    tiny_frame[["text", "label"]].to_json(path, orient="records", lines=True)
+    code, out, _ = run(capsys, "evaluate", path, "--model", tiny_model_path, "--format", "json")
+    assert code == 0
+    rep = json.loads(out)
+    assert rep["n"] == len(tiny_frame) and rep["labels"] == list(LABELS)
+    assert sum(map(sum, rep["confusion_matrix"])) == len(tiny_frame)
+    code, out, _ = run(capsys, "evaluate", path, "--model", tiny_model_path)
+    assert "macro-F1" in out and "confusion matrix" in out
+
+
+def test_info_prints_the_card(capsys, tiny_model_path):
+    code, out, _ = run(capsys, "info", "--model", tiny_model_path)
+    assert code == 0 and json.loads(out)["labels"] == list(LABELS)
+
+
+def _write_corpus(folder: Path, frame) -> Path:
+    reports = folder / "reports"
+    reports.mkdir()
+    for doc, group in frame.groupby("doc_id"):
+        (reports / f"{doc}.txt").write_text("\n\n".join(group["text"]), encoding="utf-8")
+    data = folder / "sentences.csv"
+    main(["data", "--reports", str(reports), "--data", str(data), "--split", str(folder / "split.csv")])
+    rows = pd.read_csv(data, dtype=str, keep_default_na=False)
+    rows["label"] = rows["text"].map(dict(zip(frame["text"], frame["label"])))
+    rows.to_csv(data, index=False)
+    return data
+
+
+def test_data_then_train_then_evaluate_split(capsys, tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    capsys.readouterr()
+    # regenerating keeps every label
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data,
+                       "--split", tmp_path / "split.csv")
+    assert code == 0 and "0 need a label" in err
+    model = tmp_path / "m" / "model.joblib"
+    code, out, _ = run(capsys, "train", "--data", data, "--model", model, "--folds", "2")
+    assert code == 0 and model.exists() and model.with_suffix(".json").exists()
+    card = json.loads(model.with_suffix(".json").read_text())
+    assert card["search"]["results"] and card["cv_macro_f1"] is not None
+    code, out, _ = run(capsys, "evaluate", data, "--split", "test", "--model", model, "--format", "json")
+    split = pd.read_csv(tmp_path / "split.csv")
+    test_docs = set(split.loc[split.split == "test", "doc_id"])
+    assert test_docs
+    assert code == 0 and json.loads(out)["n"] == tiny_frame["doc_id"].isin(test_docs).sum()
+
+
+@pytest.mark.skipif(shutil.which("stance") is None and not (Path(sys.executable).parent / "stance").exists(),
+                    reason="stance console script not installed")
+def test_installed_console_script(tmp_path, tiny_model_path):
+    exe = shutil.which("stance") or str(Path(sys.executable).parent / "stance")
+    out = subprocess.run([exe, "predict", "--model", str(tiny_model_path), "--format", "jsonl", "-"],
+                         input="The ministry denied it.\nRain fell.\n", capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 2
+    bad = subprocess.run([exe, "info", "--model", str(tmp_path / "none.joblib")], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.startswith("stance info: error:")
