@@ -58,3 +58,16 @@ def tiny_model(tiny_model_path):
     from stance import load_model
 
     return load_model(tiny_model_path)
+
+
+@pytest.fixture(scope="session")
+def corpus_model_path(tmp_path_factory) -> Path:
+    """The default pipeline trained (no search, default hyperparameters) on the corpus train split."""
+    from stance import persist
+    from stance.data import load_corpus
+    from stance.train import train
+
+    pipeline, card = train(load_corpus(ROOT / "data" / "sentences.csv"), search=False, progress=False)
+    path = tmp_path_factory.mktemp("corpus-model") / "stance.joblib"
+    persist.save(pipeline, card, path)
+    return path

@@ -11,7 +11,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from stance.labels import LABELS
 
-__all__ = ["Report", "evaluate", "score"]
+__all__ = ["Report", "error_table", "evaluate", "learning_curve", "score", "top_features"]
 
 
 @dataclass
@@ -71,3 +71,61 @@ def evaluate(model: Any, frame: Any) -> Report:
     else:
         predicted = [str(p) for p in model.predict(texts)]
     return score(list(frame["label"]), predicted)
+
+
+def top_features(pipeline: Any, n: int = 15) -> dict[str, list[tuple[str, float]]]:
+    """The ``n`` features with the largest weight for each label (a check for leakage).
+
+    Names carry their piece as a prefix (``words__``, ``tags__``, ``counts__``).
+    """
+    names = pipeline.named_steps["features"].get_feature_names_out()
+    clf = pipeline.named_steps["clf"]
+    out = {}
+    for i, lab in enumerate(clf.classes_):
+        order = np.argsort(clf.coef_[i])[::-1][:n]
+        out[str(lab)] = [(str(names[j]), float(clf.coef_[i][j])) for j in order]
+    return {lab: out[lab] for lab in LABELS if lab in out}
+
+
+def error_table(frame: Any, predictions: Sequence[Any]) -> Any:
+    """Misclassified rows with gold, predicted label, probabilities and the kind of error
+    (``"gold→predicted"``), most confident mistakes first."""
+    import pandas as pd
+
+    rows = []
+    for text, gold, p in zip(frame["text"], frame["label"], predictions):
+        if p.label != gold:
+            rows.append({"kind": f"{gold}→{p.label}", "text": text, "gold": gold, "predicted": p.label,
+                         **{f"p_{lab}": round(p.scores[lab], 3) for lab in LABELS},
+                         "confidence": round(p.scores[p.label], 3)})
+    out = pd.DataFrame(rows, columns=["kind", "text", "gold", "predicted", *(f"p_{lab}" for lab in LABELS),
+                                      "confidence"])
+    return out.sort_values(["kind", "confidence"], ascending=[True, False]).reset_index(drop=True)
+
+
+def learning_curve(corpus: Any, fractions: Sequence[float] = (0.125, 0.25, 0.5, 1.0), *,
+                   eval_sets: dict[str, Any] | None = None, seed: int = 0,
+                   params: dict[str, Any] | None = None) -> Any:
+    """Macro-F1 against training-set size: train on growing random subsets of the train split's
+    reports (whole reports, nested) and score on the test split and any ``eval_sets``."""
+    import pandas as pd
+
+    from stance.train import fit
+
+    train_frame = corpus[corpus["split"] == "train"]
+    sets = {"test": corpus[corpus["split"] == "test"], **(eval_sets or {})}
+    docs = sorted(train_frame["doc_id"].unique())
+    rng = np.random.default_rng(seed)
+    rng.shuffle(docs)
+    rows = []
+    for frac in fractions:
+        keep = set(docs[: max(2, round(frac * len(docs)))])
+        sub = train_frame[train_frame["doc_id"].isin(keep)]
+        if sub["label"].nunique() < len(LABELS):
+            continue
+        pipe = fit(sub, **(params or {}))
+        row = {"fraction": frac, "reports": len(keep), "sentences": len(sub)}
+        for name, frame in sets.items():
+            row[name] = evaluate(pipe, frame).macro_f1
+        rows.append(row)
+    return pd.DataFrame(rows)
