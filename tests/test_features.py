@@ -27,3 +27,23 @@ def test_cue_counts_shape_and_names_agree():
     row = np.asarray(X[0].todense()).ravel()
     assert row[names.index("cue:DENY")] > 0 and row[names.index("cue:ACCUSE")] == 0
     assert np.asarray(X[1].todense()).ravel()[names.index("cue:no_final_punct")] == 1.0
+
+
+def test_scoped_cues_tell_senses_apart():
+    from stance.features import scoped_cues
+    assert "deny_claim" in scoped_cues("Moscow dismissed the reports as baseless.")
+    assert "deny_as_false" in scoped_cues("Moscow dismissed the reports as baseless.")
+    assert "charged_with" in scoped_cues("He was charged with murder.")
+    assert scoped_cues("The phone charged overnight.") == []
+    assert "reject_nonclaim" in scoped_cues("The ministry rejected the offer of talks.")
+    assert "deny_claim" not in scoped_cues("The ministry rejected the offer of talks.")
+    assert "cleared" in scoped_cues("She pleaded not guilty on Monday.")
+    assert "refuse" in scoped_cues("The company declined to comment.")
+    assert "hedged_wrong" in scoped_cues("The man allegedly stabbed a guard.")
+
+
+def test_cue_counts_include_scope_features():
+    cc = CueCounts().fit(["a"])
+    names = list(cc.get_feature_names_out())
+    row = np.asarray(cc.transform(["He was charged with fraud."]).todense()).ravel()
+    assert row[names.index("scope:charged_with")] == 1.0 and row[names.index("scope:deny_claim")] == 0.0

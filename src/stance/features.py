@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["CUE_GROUPS", "tokenize", "cue_tag", "cue_sequence", "CueCounts"]
+__all__ = ["CUE_GROUPS", "SCOPE_PATTERNS", "tokenize", "cue_tag", "cue_sequence", "scoped_cues", "CueCounts"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?|[\"\u201c\u201d\u2018\u2019'\u00ab\u00bb]|[,;:()?!\u2014-]")
 
@@ -103,6 +103,83 @@ def cue_tag(token: str) -> tuple[str, ...]:
     return tuple(g for g in GROUP_NAMES if g in groups)
 
 
+# ---- cues with their scope --------------------------------------------------------------
+# A cue word alone is ambiguous ("charged" a phone, "dismissed" from a job, "never" in a
+# memoir). These patterns combine a cue with what it applies to: a denial verb with a claim
+# as its object, a falsity term said of a report, an accusation verb with its "of"/"for",
+# a wrongful act under a hedge or a source. Each match becomes one feature.
+_CLAIM = (r"(?:reports?|claims?|allegations?|accusations?|charges|rumou?rs?|stor(?:y|ies)|assertions?|suggestions?|"
+          r"speculation|news|footage|videos?|photo(?:graph)?s?|images?|pictures?|posts?|tweets?|articles?|"
+          r"accounts?|theor(?:y|ies)|narratives?|version|leaks?|dossier|findings)")
+_DENYV = (r"(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es|ing)?|reject(?:ed|s|ing)?|refut(?:e|ed|es|ing)|rebut(?:s|ted)?|"
+          r"disput(?:e|ed|es|ing)|repudiat\w*|rubbish(?:ed)?|debunk(?:ed|s|ing)?|contest(?:ed|s)?|brushed aside|"
+          r"scoffed at|laughed off|played down|downplayed|disavow\w*|den(?:y|ies|ied) (?:any|all))")
+_FALSE = (r"(?:false(?:ly)?|fake|hoax(?:es)?|baseless|unfounded|groundless|fabricat\w*|untrue|nonsense|myths?|"
+          r"absurd|ridiculous|fiction(?:al)?|invent(?:ed|ion)|smears?|slander\w*|lies|lie|bogus|doctored|"
+          r"misleading|inaccurate|wrong|rubbish|fantas(?:y|ies)|concocted|made[- ]up|photoshopped|distort\w*|"
+          r"propaganda|disinformation|misinformation|conspiracy theor\w*|satir\w*|not true|no truth|no basis)")
+_WRONG = (r"(?:kill\w*|murder\w*|attack\w*|bomb\w*|shell(?:ed|ing)|tortur\w*|abus\w*|st(?:ole|eal\w*)|fraud\w*|"
+          r"brib\w*|kidnap\w*|abduct\w*|rap(?:e|ed|ing)|assault\w*|smuggl\w*|hack\w*|spy\w*|spied|espionage|"
+          r"corrupt\w*|launder\w*|terror\w*|massacre\w*|beat(?:en|ing)?|shot|shoot\w*|stabb\w*|dop(?:ed|ing)|"
+          r"cheat\w*|rigg\w*|embezzl\w*|trafficking|harass\w*|poison\w*|sabotag\w*|looted|raped|violat\w*|"
+          r"supply\w*|suppli\w*|sold|sell\w*|export\w*|ship(?:ped|ping|ments?)|transfer\w*|funnel\w*|cover(?:ed)?[- ]up)")
+
+SCOPE_PATTERNS: dict[str, str] = {
+    "deny_claim": rf"\b{_DENYV}\b(?:\W+\w+){{0,5}}?\W+{_CLAIM}\b",
+    "deny_that": rf"\b{_DENYV}\s+(?:that|any|all|ever|involvement|responsibility|wrongdoing|knowledge|"
+                 rf"having|being|the (?:charge|accusation|allegation)s?)\b",
+    "deny_as_false": rf"\b{_DENYV}\b.{{0,80}}\bas\b.{{0,40}}\b{_FALSE}",
+    "called_false": rf"\b(?:call(?:ed|s|ing)?|described|describ(?:es|ing)|branded|labell?ed|termed|dubbed|"
+                    rf"said|says|insist\w*)\b.{{0,80}}\b{_FALSE}\b",
+    "claim_is_false": rf"\b{_CLAIM}\b.{{0,60}}\b(?:is|was|are|were|be|been|proved|proven|turned out)\b(?:\W+\w+){{0,3}}?\W+{_FALSE}\b",
+    "false_claim": rf"\b{_FALSE}\W+(?:\w+\W+){{0,2}}{_CLAIM}\b",
+    "first_never": r"\b(?:i|we)\b(?:\W+\w+){0,2}?\W+(?:never|not|n't|no longer)\b",
+    "never_happened": r"\b(?:nothing of the sort|never happened|did not happen|didn't happen|no such|"
+                      r"never took place|no evidence|is not true|was not true|no truth|no basis|not a shred|"
+                      r"nothing to do with|had no (?:role|part|involvement|knowledge)|have no (?:role|part|involvement|knowledge)|"
+                      r"never (?:met|seen|heard|been|visited|sold|exported|received|took|taken|said|ordered))\b",
+    "cleared": r"\b(?:pleaded not guilty|pleads not guilty|plead not guilty|not guilty|acquitted|acquittal|"
+               r"cleared of|cleared|exonerat\w*|no wrongdoing|retract\w*|withdr[ae]w\w* (?:the|its|his|her) "
+               r"(?:claim|story|report|allegation)|apologi[sz]ed for (?:the|its|an) (?:error|report|story))\b",
+    "accuse_of": r"\b(?:accus\w+|suspect\w*|convict\w+|guilty)\b.{0,60}\bof\b",
+    "blame_for": r"\b(?:blam\w+|responsib\w+|fault\w*)\b.{0,60}\b(?:for|of)\b",
+    "charged_with": r"\b(?:charged|indicted|convicted|arrested|jailed|sentenced|detained|sued|fined|prosecuted)\b"
+                    r"(?:\W+\w+){0,3}?\W+(?:with|for|over|on suspicion|on charges)\b",
+    "behind": rf"\b(?:behind|orchestrat\w+|mastermind\w*|bankroll\w*|sponsor\w*|plott\w*|aimed at|designed to)\b"
+              rf"(?:\W+\w+){{0,3}}?\W+(?:{_WRONG}|the (?:attack|bombing|plot|hack|campaign|killing|murder|leak|blast|"
+              rf"rumou?r|smear)|tarnish\w*|discredit\w*|undermin\w*|destabili[sz]\w*)",
+    "hedged_wrong": rf"\b(?:allegedly|reportedly|purportedly|suspected|alleged|accused|believed to have)\b"
+                    rf"(?:\W+\w+){{0,4}}?\W+{_WRONG}\b",
+    "source_wrong": rf"\b(?:said|says|told|according to|claimed|claims|alleged|alleges|accused|insisted|"
+                    rf"confirmed|found|concluded|revealed)\b.{{0,100}}\b{_WRONG}\b",
+    "condemn": r"\b(?:condemn\w*|denounc\w*|decr(?:y|ied|ies|ying)|deplor\w*|slamm?\w*|lambast\w*)\b",
+    "lying": r"\b(?:lying|lied|liars?|deceiv\w*|covered up|cover-up|whitewash\w*|hypocri\w*|cynical\w*|"
+             r"conveniently|so-called|shameless\w*)\b",
+    "refuse": r"\b(?:declin\w+|refus\w+|would not|did not|could not|was not available|were not available|"
+              r"unavailable)\W+(?:to\W+)?(?:comment|confirm|respond|say|elaborate|discuss|answer|reply|be reached)\b"
+              r"|\bno comment\b|\bneither confirm\w* nor den\w*|\bdid not (?:immediately )?respond\b",
+    "reject_nonclaim": r"\b(?:reject\w*|dismiss\w*|den(?:y|ied|ies))\b(?:\W+\w+){0,3}?\W+(?:offer|proposal|request|"
+                       r"bid|plan|calls?|efforts?|appeal|application|deal|motion|visa|entry|access|permission|bail|"
+                       r"liberty|rights?)\b",
+    "dismissed_job": r"\b(?:dismissed|fired|sacked|removed)\b(?:\W+\w+){0,2}?\W+from\b|\b(?:sacked|sacking|fired as)\b",
+    "threat": r"\b(?:will|would|shall)\b(?:\W+\w+){0,2}?\W+(?:face|pay|respond|retaliat\w*|be punished|regret)\b"
+              r"|\bwarn\w*\b",
+    "speculation": r"\b(?:could|may|might|would)\b(?:\W+\w+){0,2}?\W+(?:become|be|have|lead|help)\b",
+    "concern": r"\b(?:concern\w*|worried|alarm\w*|urged|called on|calls on)\b",
+}
+
+
+@lru_cache(maxsize=1)
+def _scope_regexes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((name, re.compile(rx, re.IGNORECASE)) for name, rx in SCOPE_PATTERNS.items())
+
+
+def scoped_cues(text: str) -> list[str]:
+    """Names of the :data:`SCOPE_PATTERNS` that match ``text`` (curly quotes folded)."""
+    flat = text.replace("\u2019", "'").replace("\u2018", "'")
+    return [name for name, rx in _scope_regexes() if rx.search(flat)]
+
+
 def cue_sequence(text: str) -> list[str]:
     """Analyzer for a TfidfVectorizer: n-grams (1-3) over the sentence's sequence of cue tags.
 
@@ -126,6 +203,7 @@ def cue_sequence(text: str) -> list[str]:
     grams = list(seq)
     grams += [f"{a} {b}" for a, b in zip(seq, seq[1:])]
     grams += [f"{a} {b} {c}" for a, b, c in zip(seq, seq[1:], seq[2:])]
+    grams += [f"S:{name}" for name in scoped_cues(text)]
     return grams
 
 
@@ -135,8 +213,9 @@ class CueCounts(BaseEstimator, TransformerMixin):
     Stateless: ``fit`` learns nothing, so the features mean the same on any corpus.
     """
 
-    def __init__(self, pairs: bool = True) -> None:
+    def __init__(self, pairs: bool = True, scope: bool = True) -> None:
         self.pairs = pairs
+        self.scope = scope
 
     def fit(self, X, y=None):  # noqa: N803 (scikit-learn signature)
         self.n_features_out_ = len(self._row("x"))
@@ -155,6 +234,9 @@ class CueCounts(BaseEstimator, TransformerMixin):
             feats += [pres[i] * pres[j] for i in range(len(pres)) for j in range(i + 1, len(pres))]
         words = [t for t in toks if t[0].isalnum()]
         n = len(words)
+        matched = set(scoped_cues(text)) if self.scope else set()
+        if self.scope:
+            feats += [1.0 if name in matched else 0.0 for name in SCOPE_PATTERNS]
         feats += [
             float(np.log1p(n)),
             1.0 if text.rstrip()[-1:] not in ".!?\"'\u201d\u2019" else 0.0,  # headline or fragment
@@ -170,5 +252,7 @@ class CueCounts(BaseEstimator, TransformerMixin):
         names = [f"cue:{g}" for g in GROUP_NAMES]
         if self.pairs:
             names += [f"cue:{a}*{b}" for i, a in enumerate(GROUP_NAMES) for b in GROUP_NAMES[i + 1:]]
+        if self.scope:
+            names += [f"scope:{name}" for name in SCOPE_PATTERNS]
         names += ["cue:log_len", "cue:no_final_punct", "cue:opens_quote", "cue:question"]
         return np.array(names, dtype=object)
