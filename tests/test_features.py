@@ -47,3 +47,14 @@ def test_cue_counts_include_scope_features():
     names = list(cc.get_feature_names_out())
     row = np.asarray(cc.transform(["He was charged with fraud."]).todense()).ravel()
     assert row[names.index("scope:charged_with")] == 1.0 and row[names.index("scope:deny_claim")] == 0.0
+
+
+def test_scope_gates_never_change_a_result():
+    """The cheap substring gates are necessary conditions: on every corpus sentence the gated
+    and the ungated matching agree."""
+    import pandas as pd
+
+    from conftest import ROOT
+    from stance.features import scoped_cues
+    texts = pd.read_csv(ROOT / "data" / "sentences.csv")["text"]
+    assert [t for t in texts if scoped_cues(t) != scoped_cues(t, gated=False)] == []

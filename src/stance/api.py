@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from stance.predict import StanceModel
 
-__all__ = ["create_app", "serve"]
+__all__ = ["app_from_env", "create_app", "serve"]
 
 
 class Scores(BaseModel):
@@ -157,7 +157,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = 1000, m
             raise _unprocessable(field, f"text longer than {max_chars} characters")
 
     @app.post("/v1/predict", response_model=PredictResponse, summary="Classify statements")
-    async def predict(req: PredictRequest) -> dict:
+    async def predict(req: PredictRequest) -> Response:
         if not req.texts:
             raise _unprocessable("texts", "must hold at least one text")
         if len(req.texts) > max_texts:
@@ -165,13 +165,13 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = 1000, m
         for i, t in enumerate(req.texts):
             check_text(f"texts.{i}", t)
         m = current()
-        return {"model": m.info, "predictions": [p.to_dict() for p in m.predict(req.texts)]}
+        return _json({"model": m.info, "predictions": [p.to_dict() for p in m.predict(req.texts)]})
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, summary="Classify every sentence of a report")
-    async def analyze(req: AnalyzeRequest) -> dict:
+    async def analyze(req: AnalyzeRequest) -> Response:
         check_text("text", req.text)
         m = current()
-        return {"model": m.info, **m.analyze(req.text).to_dict()}
+        return _json({"model": m.info, **m.analyze(req.text).to_dict()})
 
     @app.get("/v1/model", summary="The model card")
     async def model_card() -> dict:
@@ -185,20 +185,68 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = 1000, m
     return app
 
 
+def _json(payload: dict) -> Response:
+    """Serialise a response built from the package's ``to_dict()`` shapes. Returning a Response
+    skips FastAPI's re-validation against the response model, which is there for the docs and
+    would only check what these shapes already guarantee."""
+    return Response(json.dumps(payload, ensure_ascii=False), media_type="application/json")
+
+
 def _version() -> str:
     from stance import __version__
     return __version__
 
 
+def app_from_env() -> FastAPI:
+    """App factory for worker processes: settings come from ``STANCE_*`` environment variables."""
+    import os
+
+    return create_app(os.environ.get("STANCE_MODEL") or None,
+                      max_texts=int(os.environ.get("STANCE_MAX_TEXTS", 1000)),
+                      max_chars=int(os.environ.get("STANCE_MAX_CHARS", 20000)),
+                      max_body=int(os.environ.get("STANCE_MAX_BODY", 10_000_000)))
+
+
+def _listening_socket(host: str, port: int) -> Any:
+    """A TCP listening socket made with ``IPPROTO_TCP`` and ``TCP_NODELAY``.
+
+    Sockets uvicorn binds for ``--workers`` have protocol 0, so asyncio never sets TCP_NODELAY
+    on accepted connections and each keep-alive response waits for a delayed ACK (~40 ms).
+    Accepted sockets inherit this socket's protocol (and, on Linux, its TCP_NODELAY).
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(model_path: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1, max_texts: int = 1000, max_chars: int = 20000, max_body: int = 10_000_000) -> None:
     """Verify and load the model, then serve the app with uvicorn (blocks until stopped)."""
+    import os
+
     import uvicorn
 
     model = StanceModel.load(model_path)  # refuse a missing or tampered model before binding a port
-    if workers > 1:
-        raise SystemExit("stance serve: --workers > 1 is not supported yet; run one process per port behind a proxy")
-    app = create_app(model=model, max_texts=max_texts, max_chars=max_chars, max_body=max_body)
-    print(f"stance serve: model {model.info['name']} {model.info['sha256'][:12]} on http://{host}:{port}",
-          file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    print(f"stance serve: model {model.info['name']} {model.info['sha256'][:12]} on http://{host}:{port}"
+          f" ({workers} worker{'s' if workers > 1 else ''})", file=sys.stderr)
+    if workers <= 1:
+        app = create_app(model=model, max_texts=max_texts, max_chars=max_chars, max_body=max_body)
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ.update({"STANCE_MAX_TEXTS": str(max_texts), "STANCE_MAX_CHARS": str(max_chars),
+                       "STANCE_MAX_BODY": str(max_body)})
+    if model_path:
+        os.environ["STANCE_MODEL"] = str(Path(model_path).resolve())
+    config = uvicorn.Config("stance.api:app_from_env", factory=True, host=host, port=port, workers=workers,
+                            log_level="warning", access_log=False)
+    sock = _listening_socket(host, port)
+    Multiprocess(config, sockets=[sock]).run()

@@ -169,15 +169,82 @@ SCOPE_PATTERNS: dict[str, str] = {
 }
 
 
+# Cheap necessary conditions for each pattern (all groups must have a substring in the
+# lower-cased text), checked before the regex runs: most sentences hold few cues, so most
+# regexes are skipped. They never change a result (tests check this on the corpus).
+_G_DENY = ("den", "dismiss", "reject", "refut", "rebut", "disput", "repudiat", "rubbish", "debunk", "contest",
+           "brushed aside", "scoffed at", "laughed off", "played down", "downplay", "disavow")
+_G_CLAIM = ("report", "claim", "allegation", "accusation", "charges", "rumo", "stor", "assertion", "suggestion",
+            "speculation", "news", "footage", "video", "photo", "image", "picture", "post", "tweet", "article",
+            "account", "theor", "narrative", "version", "leak", "dossier", "findings")
+_G_FALSE = ("false", "fake", "hoax", "baseless", "unfounded", "groundless", "fabricat", "untrue", "nonsense", "myth",
+            "absurd", "ridiculous", "fiction", "invent", "smear", "slander", "lie", "bogus", "doctored", "misleading",
+            "inaccurate", "wrong", "rubbish", "fantas", "concocted", "made", "photoshopped", "distort", "propaganda",
+            "disinformation", "misinformation", "conspiracy theor", "satir", "not true", "no truth", "no basis")
+_G_WRONG = ("kill", "murder", "attack", "bomb", "shell", "tortur", "abus", "stole", "steal", "fraud", "brib", "kidnap",
+            "abduct", "rap", "assault", "smuggl", "hack", "spy", "spied", "espionage", "corrupt", "launder", "terror",
+            "massacre", "beat", "shot", "shoot", "stabb", "dop", "cheat", "rigg", "embezzl", "trafficking", "harass",
+            "poison", "sabotag", "looted", "violat", "suppl", "sold", "sell", "export", "ship", "transfer", "funnel",
+            "cover")
+SCOPE_GATES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "deny_claim": (_G_DENY, _G_CLAIM),
+    "deny_that": (_G_DENY,),
+    "deny_as_false": (_G_DENY, _G_FALSE),
+    "called_false": (("call", "describ", "brand", "label", "term", "dub", "said", "says", "insist"), _G_FALSE),
+    "claim_is_false": (_G_CLAIM, _G_FALSE),
+    "false_claim": (_G_FALSE, _G_CLAIM),
+    "first_never": (("never", "not", "n't", "no longer"),),
+    "never_happened": (("nothing of the sort", "never", "did not happen", "didn't happen", "no such", "no evidence",
+                        "not true", "no truth", "no basis", "not a shred", "nothing to do with", "had no", "have no"),),
+    "cleared": (("guilty", "acquit", "cleared", "exonerat", "wrongdoing", "retract", "withdr", "apologi"),),
+    "accuse_of": (("accus", "suspect", "convict", "guilty"),),
+    "blame_for": (("blam", "responsib", "fault"),),
+    "charged_with": (("charged", "indicted", "convicted", "arrested", "jailed", "sentenced", "detained", "sued",
+                      "fined", "prosecuted"),),
+    "behind": (("behind", "orchestrat", "mastermind", "bankroll", "sponsor", "plott", "aimed at", "designed to"),),
+    "hedged_wrong": (("allegedly", "reportedly", "purportedly", "suspected", "alleged", "accused", "believed to have"),
+                     _G_WRONG),
+    "source_wrong": (("said", "say", "told", "according to", "claim", "alleg", "accus", "insist", "confirm", "found",
+                      "conclu", "reveal"), _G_WRONG),
+    "condemn": (("condemn", "denounc", "decr", "deplor", "slam", "lambast"),),
+    "lying": (("lying", "lied", "liar", "deceiv", "covered up", "cover-up", "whitewash", "hypocri", "cynical",
+               "conveniently", "so-called", "shameless"),),
+    "refuse": (("declin", "refus", "would not", "did not", "could not", "not available", "unavailable", "no comment",
+                "neither confirm"),),
+    "reject_nonclaim": (("reject", "dismiss", "den"),),
+    "dismissed_job": (("dismissed", "fired", "sacked", "removed", "sacking"),),
+    "threat": (("will", "would", "shall", "warn"),),
+    "speculation": (("could", "may", "might", "would"),),
+    "concern": (("concern", "worried", "alarm", "urged", "called on", "calls on"),),
+}
+
+
 @lru_cache(maxsize=1)
-def _scope_regexes() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((name, re.compile(rx, re.IGNORECASE)) for name, rx in SCOPE_PATTERNS.items())
+def _scope_regexes() -> tuple[tuple[str, tuple[tuple[str, ...], ...], re.Pattern[str]], ...]:
+    return tuple((name, SCOPE_GATES.get(name, ()), re.compile(rx, re.IGNORECASE)) for name, rx in SCOPE_PATTERNS.items())
 
 
-def scoped_cues(text: str) -> list[str]:
-    """Names of the :data:`SCOPE_PATTERNS` that match ``text`` (curly quotes folded)."""
+def scoped_cues(text: str, *, gated: bool = True) -> list[str]:
+    """Names of the :data:`SCOPE_PATTERNS` that match ``text`` (curly quotes folded).
+
+    ``gated=False`` runs every regex (the reference the gates are tested against).
+    """
     flat = text.replace("\u2019", "'").replace("\u2018", "'")
-    return [name for name, rx in _scope_regexes() if rx.search(flat)]
+    low = flat.lower()
+    out = []
+    for name, gate, rx in _scope_regexes():
+        if gated and not all(any(g in low for g in group) for group in gate):
+            continue
+        if rx.search(flat):
+            out.append(name)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _scoped_last(text: str) -> tuple[str, ...]:
+    """:func:`scoped_cues` of the last text seen: the tag and count pieces ask for the same text
+    one after the other when a single statement is classified."""
+    return tuple(scoped_cues(text))
 
 
 def cue_sequence(text: str) -> list[str]:
@@ -203,7 +270,7 @@ def cue_sequence(text: str) -> list[str]:
     grams = list(seq)
     grams += [f"{a} {b}" for a, b in zip(seq, seq[1:])]
     grams += [f"{a} {b} {c}" for a, b, c in zip(seq, seq[1:], seq[2:])]
-    grams += [f"S:{name}" for name in scoped_cues(text)]
+    grams += [f"S:{name}" for name in _scoped_last(text)]
     return grams
 
 
@@ -218,10 +285,11 @@ class CueCounts(BaseEstimator, TransformerMixin):
         self.scope = scope
 
     def fit(self, X, y=None):  # noqa: N803 (scikit-learn signature)
-        self.n_features_out_ = len(self._row("x"))
+        self.n_features_out_ = len(self.row("x"))
         return self
 
-    def _row(self, text: str) -> list[float]:
+    def row(self, text: str) -> list[float]:
+        """The feature values of one text (one row of :meth:`transform`)."""
         toks = tokenize(text)
         counts = dict.fromkeys(GROUP_NAMES, 0)
         for tok in toks:
@@ -234,7 +302,7 @@ class CueCounts(BaseEstimator, TransformerMixin):
             feats += [pres[i] * pres[j] for i in range(len(pres)) for j in range(i + 1, len(pres))]
         words = [t for t in toks if t[0].isalnum()]
         n = len(words)
-        matched = set(scoped_cues(text)) if self.scope else set()
+        matched = set(_scoped_last(text)) if self.scope else set()
         if self.scope:
             feats += [1.0 if name in matched else 0.0 for name in SCOPE_PATTERNS]
         feats += [
@@ -246,7 +314,7 @@ class CueCounts(BaseEstimator, TransformerMixin):
         return feats
 
     def transform(self, X):  # noqa: N803
-        return sparse.csr_matrix(np.array([self._row(t) for t in X], dtype=np.float64))
+        return sparse.csr_matrix(np.array([self.row(t) for t in X], dtype=np.float64))
 
     def get_feature_names_out(self, input_features=None):
         names = [f"cue:{g}" for g in GROUP_NAMES]
