@@ -11,7 +11,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from stance.labels import LABELS
 
-__all__ = ["Report", "error_table", "evaluate", "learning_curve", "score", "top_features"]
+__all__ = ["Report", "error_cause", "error_table", "evaluate", "learning_curve", "score", "top_features"]
 
 
 @dataclass
@@ -87,6 +87,38 @@ def top_features(pipeline: Any, n: int = 15) -> dict[str, list[tuple[str, float]
     return {lab: out[lab] for lab in LABELS if lab in out}
 
 
+def error_cause(text: str, gold: str, predicted: str) -> str:
+    """A coarse guess at why a sentence was misclassified, from the cues it holds.
+
+    Used to group errors for analysis; it reads only the sentence, never the model.
+    """
+    from stance.features import cue_tag, tokenize
+
+    groups = {g for tok in tokenize(text) for g in cue_tag(tok)}
+    deny, accuse, wrong, neg, hedge = ("DENY" in groups, "ACCUSE" in groups, "WRONG" in groups,
+                                       "NEG" in groups, "HEDGE" in groups)
+    if {gold, predicted} == {"denial", "accusation"}:
+        return "denial and accusation in one sentence"
+    if gold == "neutral" and predicted == "accusation":
+        if accuse:
+            return "accusation word that blames no one (mention, other sense, hypothetical)"
+        return "violence or crime narrated without blame" if wrong else "no cue (style or topic words)"
+    if gold == "neutral" and predicted == "denial":
+        if deny:
+            return "denial verb in another sense (rejected an offer, dismissed from a job)"
+        return "negation or 'never' that rebuts nothing" if neg else "falsity or rumour word that is not the point"
+    if gold == "denial":
+        if deny:
+            return "denial verb missed"
+        return "denial without a denial verb (negation, 'never')" if neg else \
+            "denial by evidence, falsity word or innocent explanation"
+    if gold == "accusation":
+        if hedge or accuse:
+            return "sourced, hedged or explicit accusation missed"
+        return "wrongdoing attached to a party" if wrong else "insinuation, irony or context"
+    return "other"
+
+
 def error_table(frame: Any, predictions: Sequence[Any]) -> Any:
     """Misclassified rows with gold, predicted label, probabilities and the kind of error
     (``"gold→predicted"``), most confident mistakes first."""
@@ -95,10 +127,11 @@ def error_table(frame: Any, predictions: Sequence[Any]) -> Any:
     rows = []
     for text, gold, p in zip(frame["text"], frame["label"], predictions):
         if p.label != gold:
-            rows.append({"kind": f"{gold}→{p.label}", "text": text, "gold": gold, "predicted": p.label,
+            rows.append({"kind": f"{gold}→{p.label}", "cause": error_cause(text, gold, p.label), "text": text,
+                         "gold": gold, "predicted": p.label,
                          **{f"p_{lab}": round(p.scores[lab], 3) for lab in LABELS},
                          "confidence": round(p.scores[p.label], 3)})
-    out = pd.DataFrame(rows, columns=["kind", "text", "gold", "predicted", *(f"p_{lab}" for lab in LABELS),
+    out = pd.DataFrame(rows, columns=["kind", "cause", "text", "gold", "predicted", *(f"p_{lab}" for lab in LABELS),
                                       "confidence"])
     return out.sort_values(["kind", "confidence"], ascending=[True, False]).reset_index(drop=True)
 
