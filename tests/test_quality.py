@@ -6,11 +6,12 @@ from stance.evaluate import evaluate
 
 from conftest import ROOT  # noqa: E402
 
-# Measured 2026-11-26 with default hyperparameters: see README "Results". The floor sits a few
-# points under the measured score so that noise does not fail the build, while a broken
-# feature, label mix-up or split leak does.
-FLOOR_MACRO_F1 = 0.60
-FLOOR_PER_LABEL = 0.50
+# Measured 2026-11-26 with the default hyperparameters (no search): macro-F1 0.700, lowest
+# per-label F1 0.63 (accusation); see README "Results". The floor sits a few points under the
+# measured score so that noise does not fail the build, while a broken feature, label mix-up or
+# split leak does.
+FLOOR_MACRO_F1 = 0.66
+FLOOR_PER_LABEL = 0.58
 
 
 def test_quality_floor_on_the_corpus_test_split(corpus_model_path):
