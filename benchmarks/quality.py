@@ -196,8 +196,7 @@ def main(argv=None) -> int:
                              ("− both cue groups (words only)", {"tags": False, "counts": False}),
                              ("+ char 2–5 n-grams", {"char": True})]:
             print(f"… ablation: {name}", file=sys.stderr, flush=True)
-            ab.append(run(name, Stance(train_frame, search=False, **params) if params else
-                          Stance(train_frame, search=False), train_frame, sets))
+            ab.append(run(name, Stance(train_frame, search=False, **params), train_frame, sets))
         out += ["", f"Ablation at the chosen hyperparameters {Stance.base}:", "", table(ab, sets)]
     text = "\n".join(out) + "\n"
     print(text)
