@@ -2,8 +2,9 @@
 
     python notebooks/run.py [--model models/stance.joblib] [--out notebooks/_build] [NOTEBOOK ...]
 
-Figures go to OUT/figures. The notebooks read their paths from STANCE_MODEL, STANCE_DATA,
-STANCE_DEV and STANCE_FIG_DIR, which this script sets.
+Figures go to OUT/figures. The notebooks read their paths from STANCE_MODEL, STANCE_DATA and
+STANCE_FIG_DIR, which this script sets, and STANCE_DEV (default ../shared/realworld/dev.csv),
+which it leaves as it finds it.
 """
 
 from __future__ import annotations

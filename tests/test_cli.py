@@ -45,7 +45,55 @@ def test_predict_csv_file_keeps_other_columns_and_writes_output(capsys, tmp_path
                        "--format", "jsonl", "--model", tiny_model_path)
     assert code == 0 and out == ""
     rows = [json.loads(line) for line in dest.read_text().splitlines()]
-    assert [r["id"] for r in rows] == ["7", "8"]  # CSV values pass through as written and rows[0]["text"] == "They rejected it."
+    assert [r["id"] for r in rows] == ["7", "8"]  # CSV values pass through as written
+    assert rows[0]["text"] == "They rejected it."
+    assert oct(dest.stat().st_mode & 0o777) != oct(0o600)  # normal permissions, not mkstemp's
+
+
+def test_input_columns_named_like_outputs_are_kept_with_a_prefix(capsys, tmp_path, tiny_model_path):
+    src = tmp_path / "gold.csv"
+    pd.DataFrame({"text": ["They rejected it."], "label": ["denial"], "body": ["x"]}).to_csv(src, index=False)
+    code, out, _ = run(capsys, "predict", "--input", src, "--format", "jsonl", "--model", tiny_model_path)
+    row = json.loads(out)
+    assert code == 0 and row["input_label"] == "denial" and row["label"] in LABELS and row["body"] == "x"
+
+
+def test_output_dash_is_stdout_and_missing_folder_is_refused(capsys, tmp_path, tiny_model_path):
+    code, out, _ = run(capsys, "predict", "x y", "--output", "-", "--model", tiny_model_path)
+    assert code == 0 and out.startswith("label")
+    code, _, err = run(capsys, "predict", "x y", "--output", tmp_path / "no" / "out.csv", "--model", tiny_model_path)
+    assert code == 2 and "does not exist" in err and not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["predict", ""], "statement 1 is empty"),
+    (["predict", "--article", "--input", "{tmp}/nope.txt"], "file not found"),
+    (["predict", "--input", "{tmp}"], "not a file"),
+    (["predict", "--input", "{tmp}/latin1.txt"], "not UTF-8"),
+    (["evaluate", "{tmp}/empty.csv"], "no labelled rows"),
+    (["predict", "x", "--batch-size", "0"], None),
+])
+def test_bad_input_is_a_one_line_error(capsys, tmp_path, tiny_model_path, argv, message):
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 denied\n".encode("latin-1"))
+    (tmp_path / "empty.csv").write_text("text,label\n", encoding="utf-8")
+    argv = [a.format(tmp=tmp_path) for a in argv] + ["--model", str(tiny_model_path)]
+    if message is None:  # argparse rejects it
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        return
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_data_refuses_a_missing_reports_folder_and_keeps_the_corpus(capsys, tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    before = data.read_bytes()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "typo", "--data", data, "--split", tmp_path / "split.csv")
+    assert code == 2 and "no .txt reports" in err and data.read_bytes() == before
+    (tmp_path / "reports" / "d1.txt").unlink()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data, "--split", tmp_path / "split.csv")
+    assert code == 2 and "d1" in err and data.read_bytes() == before
 
 
 def test_predict_article_splits_with_offsets(capsys, tmp_path, tiny_model_path):

@@ -134,5 +134,18 @@ def test_same_data_and_seed_give_the_same_model_file(tmp_path):
 
 
 def test_train_refuses_a_split_without_every_label(tiny_frame):
-    with pytest.raises(ValueError, match="all labels"):
+    from stance.errors import DataError
+    with pytest.raises(DataError, match="no \\['neutral'\\] sentence"):
         train(tiny_frame[tiny_frame.label != "neutral"], search=False, progress=False)
+
+
+def test_compiled_inference_equals_the_pipeline(tiny_model, tiny_frame):
+    """StanceModel's compiled per-text path gives predict_proba's numbers (to 1e-12) on varied
+    input: corpus sentences, empty and whitespace strings, unknown words, quotes, long text."""
+    texts = tiny_frame["text"].tolist() + [
+        "", "   ", "zzzz qqqq", "\u201cWe never did it,\u201d she said.", "Ünïcödé dénïal — rejected!",
+        " ".join(tiny_frame["text"]) * 3, "They denied it. They denied it again?"]
+    assert tiny_model._compiled is not None
+    compiled = tiny_model.predict_proba(texts)
+    reference = tiny_model.pipeline.predict_proba(texts)[:, tiny_model._columns]
+    np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12)

@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from stance.cli import MAX_BODY, MAX_CHARS, MAX_TEXTS
+from stance.errors import StanceError
 from stance.predict import StanceModel
 
 __all__ = ["app_from_env", "create_app", "serve"]
@@ -75,20 +78,26 @@ class Health(BaseModel):
     ready: bool
 
 
-def _unprocessable(field: str, message: str) -> HTTPException:
-    return HTTPException(status_code=422, detail=[{"loc": ["body", *field.split(".")], "msg": message,
-                                                   "type": "value_error"}])
+def _unprocessable(message: str, *loc: str | int) -> HTTPException:
+    return HTTPException(status_code=422, detail=[{"loc": ["body", *loc], "msg": message, "type": "value_error"}])
+
+
+# Requests with more texts (or longer reports) than this are classified in the threadpool, so a
+# large request does not hold up /health and small requests; small ones run inline (faster).
+INLINE_TEXTS = 16
+INLINE_CHARS = 5000
 
 
 class _Limits:
-    """Pure ASGI middleware: 415 for non-JSON POST bodies, 413 for bodies over ``max_body`` bytes."""
+    """Pure ASGI middleware for POST requests under ``/v1/``: 415 unless the body is JSON, 413 for
+    a body over ``max_body`` bytes, whether or not it declares its Content-Length."""
 
     def __init__(self, app: Any, max_body: int) -> None:
         self.app = app
         self.max_body = max_body
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -96,29 +105,37 @@ class _Limits:
         if ctype != b"application/json":
             await _send_json(send, 415, {"detail": "Content-Type must be application/json"})
             return
+        too_large = {"detail": f"request body over {self.max_body} bytes"}
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
-            await _send_json(send, 413, {"detail": f"request body over {self.max_body} bytes"})
+        if length is not None:
+            if length.isdigit() and int(length) > self.max_body:
+                await _send_json(send, 413, too_large)
+                return
+            await self.app(scope, receive, send)
             return
-        seen = 0
-
-        async def limited_receive() -> dict:
-            nonlocal seen
+        # No Content-Length (chunked): read the body here, up to the limit, then replay it.
+        chunks, size, more = [], 0, True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body:
+                await _send_json(send, 413, too_large)
+                return
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _send_json(send, 413, {"detail": f"request body over {self.max_body} bytes"})
+        async def replay() -> dict:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
-
-class _BodyTooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _send_json(send: Any, status: int, body: dict) -> None:
@@ -128,8 +145,8 @@ async def _send_json(send: Any, status: int, body: dict) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-def create_app(model_path: str | Path | None = None, *, max_texts: int = 1000, max_chars: int = 20000,
-               max_body: int = 10_000_000, model: StanceModel | None = None) -> FastAPI:
+def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEXTS, max_chars: int = MAX_CHARS,
+               max_body: int = MAX_BODY, model: StanceModel | None = None) -> FastAPI:
     """Build the app. The model at ``model_path`` is loaded (and verified) at start-up; pass a
     loaded ``model`` instead to skip loading (tests, notebooks)."""
 
@@ -150,28 +167,36 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = 1000, m
             raise HTTPException(status_code=503, detail="model not loaded")
         return m
 
-    def check_text(field: str, text: str) -> None:
+    def check_text(text: str, *loc: str | int) -> None:
         if not text.strip():
-            raise _unprocessable(field, "empty string")
+            raise _unprocessable("empty string", *loc)
         if len(text) > max_chars:
-            raise _unprocessable(field, f"text longer than {max_chars} characters")
+            raise _unprocessable(f"text longer than {max_chars} characters", *loc)
 
     @app.post("/v1/predict", response_model=PredictResponse, summary="Classify statements")
     async def predict(req: PredictRequest) -> Response:
         if not req.texts:
-            raise _unprocessable("texts", "must hold at least one text")
+            raise _unprocessable("must hold at least one text", "texts")
         if len(req.texts) > max_texts:
-            raise _unprocessable("texts", f"more than {max_texts} texts in one request")
+            raise _unprocessable(f"more than {max_texts} texts in one request", "texts")
         for i, t in enumerate(req.texts):
-            check_text(f"texts.{i}", t)
+            check_text(t, "texts", i)
         m = current()
-        return _json({"model": m.info, "predictions": [p.to_dict() for p in m.predict(req.texts)]})
+
+        def work() -> Response:
+            return _json({"model": m.info, "predictions": [p.to_dict() for p in m.predict(req.texts)]})
+
+        return work() if len(req.texts) <= INLINE_TEXTS else await run_in_threadpool(work)
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, summary="Classify every sentence of a report")
     async def analyze(req: AnalyzeRequest) -> Response:
-        check_text("text", req.text)
+        check_text(req.text, "text")
         m = current()
-        return _json({"model": m.info, **m.analyze(req.text).to_dict()})
+
+        def work() -> Response:
+            return _json({"model": m.info, **m.analyze(req.text).to_dict()})
+
+        return work() if len(req.text) <= INLINE_CHARS else await run_in_threadpool(work)
 
     @app.get("/v1/model", summary="The model card")
     async def model_card() -> dict:
@@ -189,7 +214,7 @@ def _json(payload: dict) -> Response:
     """Serialise a response built from the package's ``to_dict()`` shapes. Returning a Response
     skips FastAPI's re-validation against the response model, which is there for the docs and
     would only check what these shapes already guarantee."""
-    return Response(json.dumps(payload, ensure_ascii=False), media_type="application/json")
+    return Response(json.dumps(payload), media_type="application/json")  # ASCII-escaped: lone surrogates too
 
 
 def _version() -> str:
@@ -202,9 +227,9 @@ def app_from_env() -> FastAPI:
     import os
 
     return create_app(os.environ.get("STANCE_MODEL") or None,
-                      max_texts=int(os.environ.get("STANCE_MAX_TEXTS", 1000)),
-                      max_chars=int(os.environ.get("STANCE_MAX_CHARS", 20000)),
-                      max_body=int(os.environ.get("STANCE_MAX_BODY", 10_000_000)))
+                      max_texts=int(os.environ.get("STANCE_MAX_TEXTS", MAX_TEXTS)),
+                      max_chars=int(os.environ.get("STANCE_MAX_CHARS", MAX_CHARS)),
+                      max_body=int(os.environ.get("STANCE_MAX_BODY", MAX_BODY)))
 
 
 def _listening_socket(host: str, port: int) -> Any:
@@ -227,18 +252,27 @@ def _listening_socket(host: str, port: int) -> Any:
 
 
 def serve(model_path: str | Path | None = None, *, host: str = "127.0.0.1", port: int = 8000,
-          workers: int = 1, max_texts: int = 1000, max_chars: int = 20000, max_body: int = 10_000_000) -> None:
-    """Verify and load the model, then serve the app with uvicorn (blocks until stopped)."""
+          workers: int = 1, max_texts: int = MAX_TEXTS, max_chars: int = MAX_CHARS, max_body: int = MAX_BODY) -> None:
+    """Verify and load the model, bind the port, then serve with uvicorn (blocks until stopped).
+
+    A missing or refused model, or a port that cannot be bound, raises :class:`StanceError`
+    before anything is served.
+    """
     import os
 
     import uvicorn
 
     model = StanceModel.load(model_path)  # refuse a missing or tampered model before binding a port
+    try:
+        sock = _listening_socket(host, port)
+    except OSError as exc:
+        raise StanceError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     print(f"stance serve: model {model.info['name']} {model.info['sha256'][:12]} on http://{host}:{port}"
           f" ({workers} worker{'s' if workers > 1 else ''})", file=sys.stderr)
     if workers <= 1:
         app = create_app(model=model, max_texts=max_texts, max_chars=max_chars, max_body=max_body)
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, log_level="warning", access_log=False)
+        uvicorn.Server(config).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
@@ -248,5 +282,4 @@ def serve(model_path: str | Path | None = None, *, host: str = "127.0.0.1", port
         os.environ["STANCE_MODEL"] = str(Path(model_path).resolve())
     config = uvicorn.Config("stance.api:app_from_env", factory=True, host=host, port=port, workers=workers,
                             log_level="warning", access_log=False)
-    sock = _listening_socket(host, port)
     Multiprocess(config, sockets=[sock]).run()

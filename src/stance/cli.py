@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from stance.errors import StanceError
+from stance.errors import DataError, StanceError
 from stance.labels import LABELS
 
 __all__ = ["main", "build_parser"]
 
 EXIT_USER_ERROR = 2
+# Limits of the HTTP API; `stance serve` options default to these.
+MAX_TEXTS, MAX_CHARS, MAX_BODY = 1000, 20000, 10_000_000
 
 
 def _model_arg(p: argparse.ArgumentParser) -> None:
@@ -24,53 +26,67 @@ def _model_arg(p: argparse.ArgumentParser) -> None:
                    help="model file (default: $STANCE_MODEL or models/stance.joblib)")
 
 
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from stance import __version__
+
     parser = argparse.ArgumentParser(
         prog="stance",
         description="Tell, sentence by sentence, whether news text denies, accuses or is neutral.",
-        epilog="Run `stance VERB --help` for the options of each verb.")
-    from stance import __version__
+        epilog="Run `stance VERB --help` for the options of each verb. Errors in input exit with status 2.")
     parser.add_argument("--version", action="version", version=f"stance {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     p = sub.add_parser("data", help="regenerate data/sentences.csv from data/reports/, keeping labels",
                        description="Split every report in REPORTS into sentences (the splitter prediction "
                                    "uses), keep the labels of sentences already labelled, and assign new "
-                                   "reports to the train/test split. New sentences get an empty label.")
+                                   "reports to the train/test split. New sentences get an empty label; the "
+                                   "exit status is 1 while any sentence still needs one.")
     p.add_argument("--reports", type=Path, default=Path("data/reports"), help="folder of .txt reports")
     p.add_argument("--data", type=Path, default=Path("data/sentences.csv"), help="sentences CSV to update")
     p.add_argument("--split", type=Path, default=Path("data/split.csv"), help="report split CSV to update")
+    p.add_argument("--force", action="store_true",
+                   help="write even if labelled reports would disappear from the CSV (their report file is gone)")
 
     p = sub.add_parser("train", help="train a model on the labelled corpus",
                        description="Pick hyperparameters by cross-validation grouped by report on the train "
                                    "split, fit, score on the test split, and save the model and its card.")
     p.add_argument("--data", type=Path, default=Path("data/sentences.csv"), help="labelled sentences CSV")
-    p.add_argument("--model", type=Path, default=Path("models/stance.joblib"), help="where to save the model")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _model_arg(p)
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed, recorded in the card (every training step is deterministic; default 0)")
     p.add_argument("--no-search", action="store_true", help="skip the search; use the default hyperparameters")
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--folds", type=_positive, default=5, help="cross-validation folds (default 5)")
 
     p = sub.add_parser("evaluate", help="score a model on a labelled CSV/JSONL",
-                       description="PATH is a .csv or .jsonl with `text` and `label` columns (others ignored).")
+                       description="PATH is a .csv or .jsonl with `text` and `label` columns (others ignored), "
+                                   "or, with --split, the corpus CSV (data/sentences.csv).")
     p.add_argument("path", type=Path, help="labelled file")
     _model_arg(p)
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--text-column", default="text")
     p.add_argument("--label-column", default="label")
     p.add_argument("--split", choices=["train", "test"],
-                   help="PATH is the corpus (data/sentences.csv): score only this split of it")
+                   help="PATH is the corpus: score only this split of it (from split.csv beside it)")
 
     p = sub.add_parser("predict", help="classify statements",
                        description="Each TEXT argument is one statement; `-` or no TEXT reads standard input, "
                                    "one statement per line. With --article, each input is a whole report that is "
-                                   "split into sentences with character offsets.")
+                                   "split into sentences with character offsets. Input columns whose names the "
+                                   "output uses (text, label, scores, ...) are kept with an `input_` prefix.")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="statements (`-` for stdin)")
     p.add_argument("--input", type=Path, help="read .txt (one per line), .csv or .jsonl")
     p.add_argument("--text-column", default="text", help="column holding the text in .csv/.jsonl (default text)")
     p.add_argument("--article", action="store_true", help="treat each input as a whole report (a .txt file is one report)")
     p.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
-    p.add_argument("--output", type=Path, help="write here instead of standard output")
-    p.add_argument("--batch-size", type=int, default=1000, help=argparse.SUPPRESS)
+    p.add_argument("--output", type=Path, help="write here instead of standard output (`-`: standard output)")
+    p.add_argument("--batch-size", type=_positive, default=1000, help=argparse.SUPPRESS)
     _model_arg(p)
 
     p = sub.add_parser("info", help="print the model card")
@@ -81,10 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     _model_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    p.add_argument("--max-texts", type=int, default=1000, help="texts per request (default 1000)")
-    p.add_argument("--max-chars", type=int, default=20000, help="characters per text (default 20000)")
-    p.add_argument("--max-body", type=int, default=10_000_000, help="request body bytes (default 10 MB)")
+    p.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
+    p.add_argument("--max-texts", type=_positive, default=MAX_TEXTS, help=f"texts per request (default {MAX_TEXTS})")
+    p.add_argument("--max-chars", type=_positive, default=MAX_CHARS, help=f"characters per text (default {MAX_CHARS})")
+    p.add_argument("--max-body", type=_positive, default=MAX_BODY, help=f"request body bytes (default {MAX_BODY})")
     return parser
 
 
@@ -94,8 +110,16 @@ def cmd_data(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stance.data import build_sentences, load_split, make_split, write_csv_atomic
+    if not args.reports.is_dir() or not any(args.reports.glob("*.txt")):
+        raise DataError("no .txt reports here; nothing was written", file=args.reports)
     existing = pd.read_csv(args.data, dtype=str, keep_default_na=False) if args.data.exists() else None
     frame = build_sentences(args.reports, existing)
+    if existing is not None and not args.force:
+        labelled = set(existing.loc[existing["label"] != "", "doc_id"])
+        lost = sorted(labelled - set(frame["doc_id"]))
+        if lost:
+            raise DataError(f"labelled report(s) {lost[:5]} have no file in {args.reports}; nothing was "
+                            f"written (use --force to drop them)", file=args.data)
     split = make_split(frame["doc_id"], load_split(args.split) if args.split.exists() else None)
     write_csv_atomic(frame, args.data)
     write_csv_atomic(pd.DataFrame(sorted(split.items()), columns=["doc_id", "split"]), args.split)
@@ -109,31 +133,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     from stance import persist
     from stance.data import file_sha256, load_corpus
     from stance.train import train
-    _check_writable(args.model)
+    model = args.model or persist.default_model_path()
+    _check_writable(model, create_parent=True)
     corpus = load_corpus(args.data)
     pipeline, card = train(corpus, seed=args.seed, search=not args.no_search, folds=args.folds,
                            data_path=args.data, data_sha256=file_sha256(args.data),
                            on_stage=lambda s: print(f"stance train: {s}…", file=sys.stderr))
-    card = persist.save(pipeline, card, args.model)
-    print(f"saved {args.model} (sha256 {card['model_sha256'][:12]}) and {persist.card_path(args.model)}")
+    card = persist.save(pipeline, card, model)
+    print(f"saved {model} (sha256 {card['model_sha256'][:12]}) and {persist.card_path(model)}")
     if card.get("cv_macro_f1") is not None:
         print(f"grouped CV macro-F1 {card['cv_macro_f1']:.3f} with {card['hyperparameters']}")
     if card.get("test_metrics"):
-        print(f"test split macro-F1 {card['test_metrics']['macro_f1']:.3f} "
-              f"(n={card['test_metrics']['n']})")
+        print(f"test split macro-F1 {card['test_metrics']['macro_f1']:.3f} (n={card['test_metrics']['n']})")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stance import load_model
-    from stance.data import read_labelled
+    from stance.data import load_corpus, read_labelled
     from stance.evaluate import evaluate
     if args.split:
-        from stance.data import load_corpus
+        if not (args.path.parent / "split.csv").exists():
+            raise DataError("--split needs split.csv beside the corpus", file=args.path)
         corpus = load_corpus(args.path)
         frame = corpus[corpus["split"] == args.split]
     else:
         frame = read_labelled(args.path, args.text_column, args.label_column)
+    if frame.empty:
+        raise DataError("no labelled rows to evaluate", file=args.path)
     report = evaluate(load_model(args.model), frame)
     print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report.to_text())
     return 0
@@ -156,17 +183,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stance import load_model
-    from stance.data import read_texts
-    from stance.errors import DataError
-    if args.output is not None:
-        _check_writable(args.output)
+    from stance.data import read_report, read_texts
+    to_stdout = args.output is None or str(args.output) == "-"
+    if not to_stdout:
+        _check_writable(args.output, create_parent=False)
     if args.input is not None and args.texts:
         raise DataError("give statements as arguments or --input FILE, not both")
     model = load_model(args.model)  # fail on a bad model before reading large input
     if args.input is not None:
         if args.article and args.input.suffix.lower() in (".txt", ""):
-            frame = pd.DataFrame({"source": [str(args.input)],
-                                  args.text_column: [args.input.read_text(encoding="utf-8")]})
+            frame = pd.DataFrame({"source": [str(args.input)], args.text_column: [read_report(args.input)]})
         else:
             frame = read_texts(args.input, args.text_column)
     else:
@@ -174,33 +200,45 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if texts is None:
             raw = sys.stdin.read()
             texts = [raw] if args.article else [ln for ln in raw.splitlines() if ln.strip()]
+        for i, t in enumerate(texts, start=1):
+            if not t.strip():
+                raise DataError(f"statement {i} is empty")
         frame = pd.DataFrame({args.text_column: texts})
     rows = _predict_rows(model, frame, args.text_column, article=args.article, batch_size=args.batch_size)
-    _write_rows(rows, args.format, args.output)
+    if to_stdout:
+        _emit(rows, args.format, sys.stdout)
+    else:
+        from stance.files import atomic_path
+        with atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            _emit(rows, args.format, fh)
     return 0
 
 
-def _predict_rows(model: Any, frame: Any, text_column: str, *, article: bool, batch_size: int) -> list[dict]:
+_OUTPUT_KEYS = {"text", "label", "scores", "doc", "sentence", "start", "end"} | {f"p_{lab}" for lab in LABELS}
+
+
+def _input_columns(rec: dict, text_column: str) -> dict:
+    """The record's other columns, renamed ``input_<name>`` where the output uses the name."""
+    return {(f"input_{k}" if k in _OUTPUT_KEYS else k): v for k, v in rec.items() if k != text_column}
+
+
+def _predict_rows(model: Any, frame: Any, text_column: str, *, article: bool, batch_size: int) -> Iterator[dict]:
+    """Prediction rows, produced batch by batch so that output starts before the end of a large file."""
     from tqdm.auto import tqdm
     records = frame.to_dict(orient="records")
-    rows: list[dict] = []
     if article:
         for i, rec in enumerate(tqdm(records, desc="articles", unit="doc", disable=None, leave=False)):
             analysis = model.analyze(str(rec[text_column]))
-            extra = {k: v for k, v in rec.items() if k != text_column}
+            extra = _input_columns(rec, text_column)
             for j, s in enumerate(analysis.sentences):
-                rows.append({**extra, "doc": i, "sentence": j, **s.to_dict()})
-        return rows
-    bar = tqdm(total=len(records), desc="predict", unit="text", disable=None, leave=False)
-    with bar:
+                yield {**extra, "doc": i, "sentence": j, **s.to_dict()}
+        return
+    with tqdm(total=len(records), desc="predict", unit="text", disable=None, leave=False) as bar:
         for lo in range(0, len(records), batch_size):
             chunk = records[lo:lo + batch_size]
-            preds = model.predict([str(r[text_column]) for r in chunk])
-            for rec, p in zip(chunk, preds):
-                extra = {k: v for k, v in rec.items() if k != text_column}
-                rows.append({**extra, "text": rec[text_column], **p.to_dict()})
+            for rec, p in zip(chunk, model.predict([str(r[text_column]) for r in chunk])):
+                yield {**_input_columns(rec, text_column), "text": rec[text_column], **p.to_dict()}
             bar.update(len(chunk))
-    return rows
 
 
 def _flat(row: dict) -> dict:
@@ -209,48 +247,37 @@ def _flat(row: dict) -> dict:
     return out
 
 
-def _write_rows(rows: list[dict], fmt: str, output: Path | None) -> None:
-    def emit(fh: TextIO) -> None:
-        if fmt == "jsonl":
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        elif fmt == "csv":
-            import pandas as pd
-            pd.DataFrame([_flat(r) for r in rows]).to_csv(fh, index=False, lineterminator="\n")
-        else:
-            fh.write(_table(rows))
-
-    if output is None:
-        emit(sys.stdout)
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            emit(fh)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _table(rows: list[dict]) -> str:
-    head = f"{'label':<11} {'denial':>7} {'accus.':>7} {'neutral':>7}  text\n"
-    lines = []
-    for r in rows:
-        s = r["scores"]
-        text = " ".join(str(r["text"]).split())
-        text = text if len(text) <= 100 else text[:99] + "…"
-        lines.append(f"{r['label']:<11} {s['denial']:>7.3f} {s['accusation']:>7.3f} {s['neutral']:>7.3f}  {text}\n")
-    return head + "".join(lines)
+def _emit(rows: Iterable[dict], fmt: str, fh: TextIO) -> None:
+    if fmt == "jsonl":
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+    elif fmt == "csv":
+        writer = None
+        for r in rows:
+            flat = _flat(r)
+            if writer is None:
+                writer = csv.DictWriter(fh, fieldnames=list(flat), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow(flat)
+        if writer is None:  # no rows: still a header
+            fh.write(",".join(["text", "label", *(f"p_{lab}" for lab in LABELS)]) + "\n")
+    else:
+        fh.write(f"{'label':<11} {'denial':>7} {'accus.':>7} {'neutral':>7}  text\n")
+        for r in rows:
+            s = r["scores"]
+            text = " ".join(str(r["text"]).split())
+            text = text if len(text) <= 100 else text[:99] + "…"
+            fh.write(f"{r['label']:<11} {s['denial']:>7.3f} {s['accusation']:>7.3f} {s['neutral']:>7.3f}  {text}\n")
 
 
-def _check_writable(path: Path) -> None:
+def _check_writable(path: Path, *, create_parent: bool) -> None:
     """Fail before long work if ``path`` cannot be written."""
-    from stance.errors import DataError
-    parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise DataError("is a directory, not a file", file=path)
+    parent = path.parent
     if not parent.exists():
+        if not create_parent:
+            raise DataError(f"folder {parent} does not exist", file=path)
         parent.mkdir(parents=True, exist_ok=True)
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise DataError("cannot write here (permission denied)", file=path)

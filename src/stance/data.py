@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from stance.errors import DataError
+from stance.files import atomic_path
 from stance.labels import LABELS
 from stance.text import normalize, split_sentences
 
@@ -24,7 +25,7 @@ SPLIT_SEED = 13
 __all__ = [
     "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "load_corpus", "validate_corpus",
     "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
-    "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for",
+    "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for", "read_report",
 ]
 
 
@@ -42,9 +43,23 @@ def reports_dir_for(data_path: str | Path) -> Path:
     return Path(data_path).parent / "reports"
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise DataError("file not found", file=path)
+    if not path.is_file():
+        raise DataError("not a file", file=path)
+
+
+def _read_text(path: Path) -> str:
+    _check_file(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=path) from exc
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    _check_file(path)
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -183,19 +198,20 @@ def _read_table(path: Path, text_column: str) -> pd.DataFrame:
     if suffix == ".csv":
         frame = _read_csv(path)
     elif suffix in (".jsonl", ".ndjson"):
-        rows = []
-        with open(path, encoding="utf-8") as fh:
-            for i, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"invalid JSON ({exc.msg})", file=path, row=i) from exc
-                if not isinstance(obj, dict):
-                    raise DataError("each line must be a JSON object", file=path, row=i)
-                rows.append(obj)
+        rows, lines = [], []
+        for i, line in enumerate(_read_text(path).splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"invalid JSON ({exc.msg})", file=path, row=i) from exc
+            if not isinstance(obj, dict):
+                raise DataError("each line must be a JSON object", file=path, row=i)
+            rows.append(obj)
+            lines.append(i)
         frame = pd.DataFrame(rows)
+        frame.attrs["rows"] = lines  # the line each record came from, for error messages
     else:
         raise DataError("unsupported file type; use .csv, .jsonl or .txt", file=path)
     if text_column not in frame.columns:
@@ -209,16 +225,20 @@ def read_texts(path: str | Path, text_column: str = "text") -> pd.DataFrame:
     Returns a frame with all the file's columns; the statements are in ``text_column``.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError("file not found", file=path)
     if path.suffix.lower() == ".txt" or path.suffix == "":
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = _read_text(path).splitlines()
         return pd.DataFrame({text_column: [ln for ln in lines if ln.strip()]})
     frame = _read_table(path, text_column)
-    for i, value in enumerate(frame[text_column], start=1):
+    rows = frame.attrs.get("rows") or range(1, len(frame) + 1)
+    for i, value in zip(rows, frame[text_column]):
         if not isinstance(value, str) or not value.strip():
             raise DataError("empty or non-text value", file=path, row=i, field=text_column)
     return frame
+
+
+def read_report(path: str | Path) -> str:
+    """Read one whole report (UTF-8 text)."""
+    return _read_text(Path(path))
 
 
 def read_labelled(path: str | Path, text_column: str = "text", label_column: str = "label") -> pd.DataFrame:
@@ -227,7 +247,8 @@ def read_labelled(path: str | Path, text_column: str = "text", label_column: str
     frame = read_texts(path, text_column)
     if label_column not in frame.columns:
         raise DataError(f"no column {label_column!r}", file=path, field=label_column)
-    for i, value in enumerate(frame[label_column], start=1):
+    rows = frame.attrs.get("rows") or range(1, len(frame) + 1)
+    for i, value in zip(rows, frame[label_column]):
         if value not in LABELS:
             raise DataError(f"unknown label {value!r}; expected one of {list(LABELS)}", file=path, row=i, field=label_column)
     return frame.rename(columns={text_column: "text", label_column: "label"})
@@ -258,8 +279,6 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a CSV next to ``path`` then rename it into place (never half-written)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")
-    tmp.replace(path)
+    """Write a CSV to a temporary file beside ``path``, then rename it into place (never half-written)."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")

@@ -308,7 +308,7 @@ class CueCounts(BaseEstimator, TransformerMixin):
         feats += [
             float(np.log1p(n)),
             1.0 if text.rstrip()[-1:] not in ".!?\"'\u201d\u2019" else 0.0,  # headline or fragment
-            1.0 if text.strip()[:1] in "\"\u201c\u2018'" else 0.0,  # opens with a quote
+            1.0 if text.strip()[:1] and text.strip()[0] in "\"\u201c\u2018'" else 0.0,  # opens with a quote
             1.0 if "?" in text else 0.0,
         ]
         return feats

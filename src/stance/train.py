@@ -16,6 +16,7 @@ from sklearn.model_selection import GroupKFold, ParameterGrid
 from tqdm.auto import tqdm
 
 import stance
+from stance.errors import DataError
 from stance.evaluate import evaluate
 from stance.labels import LABELS
 from stance.model import DEFAULT_PARAMS, SEARCH_SPACE, build_pipeline
@@ -82,14 +83,15 @@ def train(corpus: pd.DataFrame, *, seed: int = 0, search: bool = True, folds: in
     """Train on the corpus's train split and score on its test split.
 
     Returns ``(pipeline, card)``; the card records versions, data hash, the search and the
-    scores. ``seed`` seeds NumPy for any randomised step, so the same data and seed give the
-    same model.
+    scores. Every step is deterministic (grouped folds in report order, lbfgs), so the same data
+    give the same model file; ``seed`` is recorded in the card for runs that add randomness.
     """
-    np.random.seed(seed)
     train_frame = corpus[corpus["split"] == "train"].reset_index(drop=True)
     test_frame = corpus[corpus["split"] == "test"].reset_index(drop=True)
     if train_frame["label"].nunique() < len(LABELS):
-        raise ValueError(f"the train split must hold all labels {list(LABELS)}")
+        missing = sorted(set(LABELS) - set(train_frame["label"]))
+        raise DataError(f"the train split holds no {missing} sentence; every label {list(LABELS)} is needed",
+                        file=data_path)
     cv: list[dict[str, Any]] = []
     params = dict(DEFAULT_PARAMS)
     if search:
@@ -115,7 +117,8 @@ def train(corpus: pd.DataFrame, *, seed: int = 0, search: bool = True, folds: in
                  "n_reports_test": int(test_frame["doc_id"].nunique()) if len(test_frame) else 0,
                  "label_counts_train": {lab: int((train_frame["label"] == lab).sum()) for lab in LABELS}},
         "hyperparameters": params,
-        "search": {"space": SEARCH_SPACE if space is None else space, "folds": folds, "results": cv} if search else None,
+        "search": {"space": SEARCH_SPACE if space is None else space, "folds": len(cv[0]["folds"]) if cv else 0,
+                   "results": cv} if search else None,
         "cv_macro_f1": cv[0]["mean"] if cv else None,
         "test_metrics": test_report,
     }
