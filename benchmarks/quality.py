@@ -191,9 +191,10 @@ def main(argv=None) -> int:
 
     if "ablation" not in skip:
         ab = []
-        for name, params in [("stance default (words + cue tags + cue counts)", {}),
-                             ("− cue-tag n-grams", {"tags": False}), ("− cue counts", {"counts": False}),
-                             ("− both cue groups (words only)", {"tags": False, "counts": False}),
+        for name, params in [("stance default", {}),
+                             ("− cue-tag and scoped-cue n-grams (words only)", {"tags": False}),
+                             ("+ cue counts and scoped-cue indicators (dense)", {"counts": True}),
+                             ("+ cue counts, − cue-tag n-grams", {"tags": False, "counts": True}),
                              ("+ char 2–5 n-grams", {"char": True})]:
             print(f"… ablation: {name}", file=sys.stderr, flush=True)
             ab.append(run(name, Stance(train_frame, search=False, **params), train_frame, sets))
