@@ -20,7 +20,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "char": False,
     "tags": True,
     "counts": False,  # the dense cue counts did not earn their place in the ablation (benchmarks/quality.py)
-    "class_weight": None,
+    "class_weight": "balanced",
 }
 
 # Grouped cross-validation on the train split picks one point of this grid.
@@ -31,7 +31,7 @@ SEARCH_SPACE: dict[str, list[Any]] = {
 
 
 def build_pipeline(C: float = 3.0, word_ngram_max: int = 2, char: bool = False, tags: bool = True,
-                   counts: bool = False, class_weight: str | dict | None = None,
+                   counts: bool = False, class_weight: str | dict | None = "balanced",
                    max_iter: int = 3000) -> Pipeline:
     """The stance pipeline: a union of feature pieces and a logistic regression.
 
