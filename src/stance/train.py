@@ -103,6 +103,7 @@ def train(corpus: pd.DataFrame, *, seed: int = 0, search: bool = True, folds: in
         on_stage("fitting the final model")
     pipeline = fit(train_frame, **params)
     test_report = evaluate(pipeline, test_frame).to_dict() if len(test_frame) else None
+    _strip_unpicklable_state(pipeline)  # predicting re-creates the id() cache; drop it again
     card = {
         "name": MODEL_NAME,
         "version": stance.__version__,
