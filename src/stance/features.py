@@ -169,9 +169,11 @@ SCOPE_PATTERNS: dict[str, str] = {
 }
 
 
-# Cheap necessary conditions for each pattern (all groups must have a substring in the
-# lower-cased text), checked before the regex runs: most sentences hold few cues, so most
-# regexes are skipped. They never change a result (tests check this on the corpus).
+# Cheap necessary conditions for each pattern, checked before the regex runs: every group must
+# have a string inside some whitespace-separated chunk of the lower-cased text (a string with
+# spaces counts by its first word). Chunks repeat across texts, so their answers are cached;
+# most sentences hold few cues, so most regexes are skipped. The gates never change a result
+# (tests check this on the corpus).
 _G_DENY = ("den", "dismiss", "reject", "refut", "rebut", "disput", "repudiat", "rubbish", "debunk", "contest",
            "brushed aside", "scoffed at", "laughed off", "played down", "downplay", "disavow")
 _G_CLAIM = ("report", "claim", "allegation", "accusation", "charges", "rumo", "stor", "assertion", "suggestion",
@@ -224,20 +226,49 @@ def _scope_regexes() -> tuple[tuple[str, tuple[tuple[str, ...], ...], re.Pattern
     return tuple((name, SCOPE_GATES.get(name, ()), re.compile(rx, re.IGNORECASE)) for name, rx in SCOPE_PATTERNS.items())
 
 
+@lru_cache(maxsize=1)
+def _gate_index() -> tuple[dict[str, frozenset[int]], tuple[tuple[str, frozenset[int], re.Pattern[str]], ...]]:
+    """The gates as numbers: each distinct gate group gets one; each pattern needs a set of them.
+
+    Also maps every gate string to the groups it satisfies. A string with spaces is keyed by its
+    first word, a weaker (still necessary) condition that can be checked one chunk at a time.
+    """
+    groups: dict[tuple[str, ...], int] = {}
+    for gate in SCOPE_GATES.values():
+        for group in gate:
+            groups.setdefault(group, len(groups))
+    keys: dict[str, set[int]] = {}
+    for group, i in groups.items():
+        for g in group:
+            keys.setdefault(g.split(" ")[0], set()).add(i)
+    patterns = tuple((name, frozenset(groups[group] for group in gate), rx) for name, gate, rx in _scope_regexes())
+    return {k: frozenset(v) for k, v in keys.items()}, patterns
+
+
+@lru_cache(maxsize=65536)
+def _chunk_gates(chunk: str) -> frozenset[int]:
+    """Gate groups satisfied inside one lower-cased, whitespace-free chunk of text."""
+    keys, _ = _gate_index()
+    found: set[int] = set()
+    for key, ids in keys.items():
+        if key in chunk:
+            found |= ids
+    return frozenset(found)
+
+
 def scoped_cues(text: str, *, gated: bool = True) -> list[str]:
     """Names of the :data:`SCOPE_PATTERNS` that match ``text`` (curly quotes folded).
 
     ``gated=False`` runs every regex (the reference the gates are tested against).
     """
     flat = text.replace("\u2019", "'").replace("\u2018", "'")
-    low = flat.lower()
-    out = []
-    for name, gate, rx in _scope_regexes():
-        if gated and not all(any(g in low for g in group) for group in gate):
-            continue
-        if rx.search(flat):
-            out.append(name)
-    return out
+    if not gated:
+        return [name for name, _, rx in _scope_regexes() if rx.search(flat)]
+    _, patterns = _gate_index()
+    found: set[int] = set()
+    for chunk in set(flat.lower().split()):
+        found |= _chunk_gates(chunk)
+    return [name for name, need, rx in patterns if need <= found and rx.search(flat)]
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +69,9 @@ class _Compiled:
 
     It reads only public fitted attributes: each TF-IDF piece's analyzer, ``vocabulary_`` and
     ``idf_``, each dense piece's ``row()``, and the classifier's ``coef_`` and ``intercept_``.
+    Each vocabulary term maps to one tuple ``(idf, w_0, w_1, w_2)`` (its idf and its weight for
+    each class), so one dictionary lookup per term is all a text costs beyond its analyzer, and
+    the sums run in plain Python, cheaper than NumPy's per-call overhead at these sizes.
     Pipelines of any other shape are not compiled (the pipeline itself is used).
     """
 
@@ -76,9 +81,10 @@ class _Compiled:
 
         union = pipeline.named_steps["features"]
         clf = pipeline.named_steps["clf"]
-        if not isinstance(clf, LogisticRegression) or clf.coef_.shape[0] < 3:
-            raise TypeError("not a multinomial logistic regression")
+        if not isinstance(clf, LogisticRegression) or clf.coef_.shape[0] != 3:
+            raise TypeError("not a three-class multinomial logistic regression")
         weights = union.transformer_weights or {}
+        coef = np.asarray(clf.coef_, dtype=np.float64)
         self.pieces: list[tuple] = []
         offset = 0
         for name, piece in union.transformer_list:
@@ -88,53 +94,62 @@ class _Compiled:
             if isinstance(piece, TfidfVectorizer):
                 if piece.norm not in ("l2", None) or not piece.use_idf:
                     raise TypeError(f"unsupported vectorizer settings in {name}")
-                width = len(piece.vocabulary_)
-                self.pieces.append(("tfidf", piece.build_analyzer(), piece.vocabulary_, piece.idf_,
-                                    piece.sublinear_tf, piece.binary, piece.norm, offset, w))
+                terms = sorted(piece.vocabulary_, key=piece.vocabulary_.__getitem__)
+                width = len(terms)
+                block = coef[:, offset:offset + width] * w
+                table = dict(zip(terms, zip(piece.idf_.tolist(), *(row.tolist() for row in block))))
+                self.pieces.append(("tfidf", piece.build_analyzer(), table, piece.sublinear_tf, piece.binary,
+                                    piece.norm == "l2"))
             elif hasattr(piece, "row") and hasattr(piece, "n_features_out_"):
                 width = piece.n_features_out_
-                self.pieces.append(("dense", piece.row, offset, width, w))
+                self.pieces.append(("dense", piece.row, coef[:, offset:offset + width] * w))
             else:
                 raise TypeError(f"no compiled form for {type(piece).__name__}")
             offset += width
-        if offset != clf.coef_.shape[1]:
+        if offset != coef.shape[1]:
             raise TypeError("feature width does not match the classifier")
-        self.coef = np.ascontiguousarray(clf.coef_)
-        self.intercept = clf.intercept_
+        self.intercept = [float(v) for v in clf.intercept_]
 
-    def decision(self, text: str) -> np.ndarray:
-        scores = self.intercept.copy()
+    def decision(self, text: str) -> list[float]:
+        """The classifier's decision function for one text, one value per class."""
+        s0, s1, s2 = self.intercept
         for piece in self.pieces:
             if piece[0] == "tfidf":
-                _, analyzer, vocab, idf, sublinear, binary, norm, offset, w = piece
-                counts: dict[int, int] = {}
-                for term in analyzer(text):
-                    j = vocab.get(term)
-                    if j is not None:
-                        counts[j] = counts.get(j, 0) + 1
-                if not counts:
-                    continue
-                idx = np.fromiter(counts, dtype=np.intp, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                if binary:
-                    tf[:] = 1.0
-                elif sublinear:
-                    tf = np.log(tf) + 1.0
-                vals = tf * idf[idx]
-                if norm == "l2":
-                    vals /= np.sqrt(np.dot(vals, vals))
-                scores += self.coef[:, offset + idx] @ (vals * w)
+                _, analyzer, table, sublinear, binary, l2 = piece
+                a0 = a1 = a2 = norm = 0.0
+                for term, n in Counter(analyzer(text)).items():
+                    entry = table.get(term)
+                    if entry is None:
+                        continue
+                    idf, w0, w1, w2 = entry
+                    v = idf if binary else (math.log(n) + 1.0) * idf if sublinear else n * idf
+                    a0 += v * w0
+                    a1 += v * w1
+                    a2 += v * w2
+                    norm += v * v
+                if norm:
+                    scale = 1.0 / math.sqrt(norm) if l2 else 1.0
+                    s0 += a0 * scale
+                    s1 += a1 * scale
+                    s2 += a2 * scale
             else:
-                _, row, offset, width, w = piece
-                scores += self.coef[:, offset:offset + width] @ (np.asarray(row(text), dtype=np.float64) * w)
-        return scores
+                _, row, block = piece
+                d = block @ np.asarray(row(text), dtype=np.float64)
+                s0 += float(d[0])
+                s1 += float(d[1])
+                s2 += float(d[2])
+        return [s0, s1, s2]
+
+    def proba(self, text: str) -> list[float]:
+        """Class probabilities for one text (softmax of :meth:`decision`), in ``classes_`` order."""
+        d = self.decision(text)
+        top = max(d)
+        e = [math.exp(v - top) for v in d]
+        total = e[0] + e[1] + e[2]
+        return [v / total for v in e]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        dec = np.array([self.decision(t) for t in texts])
-        dec -= dec.max(axis=1, keepdims=True)
-        np.exp(dec, out=dec)
-        dec /= dec.sum(axis=1, keepdims=True)
-        return dec
+        return np.array([self.proba(t) for t in texts], dtype=np.float64).reshape(len(texts), 3)
 
 
 class StanceModel:
@@ -169,7 +184,15 @@ class StanceModel:
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One :class:`Prediction` per text, in input order."""
-        return [_prediction(row) for row in self.predict_proba(texts)]
+        if self._compiled is None:
+            return [_prediction(row) for row in self.predict_proba(texts)]
+        cols, proba = self._columns, self._compiled.proba
+        out = []
+        for t in _check_texts(texts):
+            p = proba(t)
+            row = [p[c] for c in cols]
+            out.append(Prediction(LABELS[row.index(max(row))], dict(zip(LABELS, row))))
+        return out
 
     def predict_labels(self, texts: Sequence[str]) -> list[str]:
         """Only the labels."""
