@@ -192,6 +192,7 @@ def main(argv=None) -> int:
     if "ablation" not in skip:
         ab = []
         for name, params in [("stance default", {}),
+                             ("+ names kept in the word n-grams (no masking)", {"names": True}),
                              ("− cue-tag and scoped-cue n-grams (words only)", {"tags": False}),
                              ("+ cue counts and scoped-cue indicators (dense)", {"counts": True}),
                              ("+ cue counts, − cue-tag n-grams", {"tags": False, "counts": True}),

@@ -58,3 +58,11 @@ def test_scope_gates_never_change_a_result():
     from stance.features import scoped_cues
     texts = pd.read_csv(ROOT / "data" / "sentences.csv")["text"]
     assert [t for t in texts if scoped_cues(t) != scoped_cues(t, gated=False)] == []
+
+
+def test_mask_names_hides_names_and_numbers_not_phrasing():
+    from stance.features import mask_names
+    out = mask_names("Officials said Russia bought 1,000 shells from North Korea, which Pyongyang denied.")
+    assert out == "officials said xname bought 0 shells from xname, which xname denied."
+    # a sentence-initial word is not taken for a name; accents are stripped
+    assert mask_names("Moscow dénied it.") == "moscow denied it."
