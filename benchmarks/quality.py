@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import sys
 import tempfile
 import time
@@ -23,16 +22,11 @@ import numpy as np
 
 from stance.data import load_corpus, read_labelled
 from stance.evaluate import score
+from stance.features import lexicon_vote
 from stance.labels import LABELS
 from stance.train import fit, train
 
 ROOT = Path(__file__).resolve().parents[1]
-
-_DENY = re.compile(r"\b(den(y|ies|ied|ying|ial)|reject\w*|dismiss\w*|refut\w*|false|fake|hoax|baseless|"
-                   r"unfounded|fabricat\w*|untrue|nonsense|never)\b", re.I)
-_ACCUSE = re.compile(r"\b(accus\w*|blam\w*|alleg\w*|charged|condemn\w*|responsible|violat\w*|lying|guilty|"
-                     r"convicted|suspected of)\b", re.I)
-
 
 class Keyword:
     """Cue-word lexicon: a denial cue wins, else an accusation cue, else neutral."""
@@ -41,7 +35,7 @@ class Keyword:
         return self
 
     def predict(self, texts):
-        return ["denial" if _DENY.search(t) else "accusation" if _ACCUSE.search(t) else "neutral" for t in texts]
+        return [lexicon_vote(t) for t in texts]
 
 
 class Majority:
@@ -193,6 +187,7 @@ def main(argv=None) -> int:
         ab = []
         for name, params in [("stance default", {}),
                              ("+ names kept in the word n-grams (no masking)", {"names": True}),
+                             ("− the keyword rule's vote", {"vote": False}),
                              ("− cue-tag and scoped-cue n-grams (words only)", {"tags": False}),
                              ("+ cue counts and scoped-cue indicators (dense)", {"counts": True}),
                              ("+ cue counts, − cue-tag n-grams", {"tags": False, "counts": True}),

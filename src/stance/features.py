@@ -16,7 +16,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import strip_accents_unicode
 
-__all__ = ["CUE_GROUPS", "SCOPE_PATTERNS", "mask_names", "tokenize", "cue_tag", "cue_sequence", "scoped_cues", "CueCounts"]
+__all__ = ["CUE_GROUPS", "SCOPE_PATTERNS", "lexicon_vote", "mask_names", "tokenize", "cue_tag", "cue_sequence", "cue_sequence_no_vote", "scoped_cues", "CueCounts"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?|[\"\u201c\u201d\u2018\u2019'\u00ab\u00bb]|[,;:()?!\u2014-]")
 
@@ -296,7 +296,31 @@ def _scoped_last(text: str) -> tuple[str, ...]:
     return tuple(scoped_cues(text))
 
 
+# The one-line keyword rule: a denial cue wins, else an accusation cue, else neutral. It is the
+# lexicon peer of benchmarks/quality.py, and its vote is one feature of the tag piece: its
+# order of precedence (a denial word outranks an accusation word, as in the guidelines' "truly
+# co-ordinate" rule) is something the n-gram weights cannot express by themselves.
+LEXICON_DENY = re.compile(r"\b(den(y|ies|ied|ying|ial)|reject\w*|dismiss\w*|refut\w*|false|fake|hoax|baseless|"
+                          r"unfounded|fabricat\w*|untrue|nonsense|never)\b", re.IGNORECASE)
+LEXICON_ACCUSE = re.compile(r"\b(accus\w*|blam\w*|alleg\w*|charged|condemn\w*|responsible|violat\w*|lying|guilty|"
+                            r"convicted|suspected of)\b", re.IGNORECASE)
+
+
+def lexicon_vote(text: str) -> str:
+    """The keyword rule's label for ``text``: ``denial``, ``accusation`` or ``neutral``."""
+    if LEXICON_DENY.search(text):
+        return "denial"
+    return "accusation" if LEXICON_ACCUSE.search(text) else "neutral"
+
+
 def cue_sequence(text: str) -> list[str]:
+    """:func:`cue_sequence_no_vote` plus the keyword rule's vote (``L:denial`` ...)."""
+    grams = cue_sequence_no_vote(text)
+    grams.append("L:" + lexicon_vote(text))
+    return grams
+
+
+def cue_sequence_no_vote(text: str) -> list[str]:
     """Analyzer for a TfidfVectorizer: n-grams (1-3) over the sentence's sequence of cue tags.
 
     Words outside the cue groups are dropped; commas, colons and quote marks are kept as clause

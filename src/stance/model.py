@@ -8,7 +8,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from stance.features import CueCounts, cue_sequence, mask_names
+from stance.features import CueCounts, cue_sequence, cue_sequence_no_vote, mask_names
 
 __all__ = ["DEFAULT_PARAMS", "SEARCH_SPACE", "build_pipeline"]
 
@@ -22,6 +22,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "counts": False,  # the dense cue counts did not earn their place in the ablation (benchmarks/quality.py)
     "class_weight": None,
     "names": False,  # masking names in the word n-grams: +0.02 dev macro-F1 in the ablation
+    "vote": True,
 }
 
 # Grouped cross-validation on the train split picks one point of this grid.
@@ -33,12 +34,13 @@ SEARCH_SPACE: dict[str, list[Any]] = {
 
 def build_pipeline(C: float = 3.0, word_ngram_max: int = 2, char: bool = False, tags: bool = True,
                    counts: bool = False, class_weight: str | dict | None = "balanced",
-                   names: bool = False, max_iter: int = 3000) -> Pipeline:
+                   names: bool = False, vote: bool = True, max_iter: int = 3000) -> Pipeline:
     """The stance pipeline: a union of feature pieces and a logistic regression.
 
     ``tags`` adds n-grams over cue-tag sequences, ``counts`` the dense cue counts, ``char``
     character n-grams (2-5, within word boundaries). Word n-grams are always used; ``names``
-    keeps the names in them, which are otherwise masked (:func:`~stance.features.mask_names`).
+    keeps the names in them, which are otherwise masked (:func:`~stance.features.mask_names`);
+    ``vote`` adds the keyword rule's vote to the tag piece (:func:`~stance.features.lexicon_vote`).
     """
     pieces: list[tuple[str, Any]] = [
         ("words", TfidfVectorizer(ngram_range=(1, word_ngram_max), sublinear_tf=True, min_df=1,
@@ -46,7 +48,8 @@ def build_pipeline(C: float = 3.0, word_ngram_max: int = 2, char: bool = False, 
          TfidfVectorizer(ngram_range=(1, word_ngram_max), sublinear_tf=True, min_df=1, preprocessor=mask_names)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
          if char else "drop"),
-        ("tags", TfidfVectorizer(analyzer=cue_sequence, sublinear_tf=True, lowercase=False) if tags else "drop"),
+        ("tags", TfidfVectorizer(analyzer=cue_sequence if vote else cue_sequence_no_vote, sublinear_tf=True,
+                                 lowercase=False) if tags else "drop"),
         ("counts", CueCounts() if counts else "drop"),
     ]
     return Pipeline([
