@@ -66,3 +66,11 @@ def test_mask_names_hides_names_and_numbers_not_phrasing():
     assert out == "officials said xname bought 0 shells from xname, which xname denied."
     # a sentence-initial word is not taken for a name; accents are stripped
     assert mask_names("Moscow dénied it.") == "moscow denied it."
+
+
+def test_strip_accents_equals_scikit_learns():
+    from sklearn.feature_extraction.text import strip_accents_unicode
+
+    from stance.features import strip_accents
+    for text in ["plain ascii", "café naïve “quoted”", "Ⅻ ﬁ ½ ñ", "İstanbul", "Ångström", "e\u0301", "\u1e9b\u0323"]:
+        assert strip_accents(text) == strip_accents_unicode(text)

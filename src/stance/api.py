@@ -175,6 +175,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.model = model if model is not None else StanceModel.load(model_path)
+        app.state.model.predict(["Warm-up: \u201cn\u00e9e\u201d."])  # build lazy tables before the first request
         # The model's tables live as long as the server: move them out of the garbage collector's
         # view so that full collections do not walk them during requests (tail latency).
         gc.collect()

@@ -9,12 +9,13 @@ learnt about "denied the report" carries to "rejected the claims" on any topic.
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import strip_accents_unicode
 
 __all__ = ["CUE_GROUPS", "SCOPE_PATTERNS", "lexicon_vote", "mask_names", "tokenize", "cue_tag", "cue_sequence", "cue_sequence_no_vote", "scoped_cues", "CueCounts"]
 
@@ -83,6 +84,20 @@ _NAME = re.compile(r"(?<=[a-z,;:\"'\u201c\u201d)] )[A-Z][\w'\u2019-]*(?:\s+[A-Z]
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """A ``str.translate`` table that deletes every combining character (built once, ~0.3 s)."""
+    return {cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
+
+
+def strip_accents(text: str) -> str:
+    """NFKD-decompose and drop combining marks: the same as scikit-learn's
+    ``strip_accents_unicode``, with the per-character loop done by ``str.translate``."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).translate(_combining_marks())
+
+
 def mask_names(text: str) -> str:
     """Preprocessor for the word n-grams: names inside a sentence become ``xname`` and numbers
     ``0``, then the text is lower-cased and its accents stripped.
@@ -91,7 +106,7 @@ def mask_names(text: str) -> str:
     and places. Masking the names makes the word n-grams learn how things are said ("xname
     denied", "said xname was behind") rather than who the corpus happens to be about.
     """
-    return strip_accents_unicode(_NUMBER.sub("0", _NAME.sub("xname", text)).lower())
+    return strip_accents(_NUMBER.sub("0", _NAME.sub("xname", text)).lower())
 
 
 def tokenize(text: str) -> list[str]:
@@ -241,7 +256,9 @@ SCOPE_GATES: dict[str, tuple[tuple[str, ...], ...]] = {
 
 @lru_cache(maxsize=1)
 def _scope_regexes() -> tuple[tuple[str, tuple[tuple[str, ...], ...], re.Pattern[str]], ...]:
-    return tuple((name, SCOPE_GATES.get(name, ()), re.compile(rx, re.IGNORECASE)) for name, rx in SCOPE_PATTERNS.items())
+    # Compiled case-sensitive and run on the lower-cased text: the same matches as IGNORECASE
+    # (the patterns are lower case), two to three times faster in Python's regex engine.
+    return tuple((name, SCOPE_GATES.get(name, ()), re.compile(rx)) for name, rx in SCOPE_PATTERNS.items())
 
 
 @lru_cache(maxsize=1)
@@ -279,14 +296,14 @@ def scoped_cues(text: str, *, gated: bool = True) -> list[str]:
 
     ``gated=False`` runs every regex (the reference the gates are tested against).
     """
-    flat = text.replace("\u2019", "'").replace("\u2018", "'")
+    low = text.replace("\u2019", "'").replace("\u2018", "'").lower()
     if not gated:
-        return [name for name, _, rx in _scope_regexes() if rx.search(flat)]
+        return [name for name, _, rx in _scope_regexes() if rx.search(low)]
     _, patterns = _gate_index()
     found: set[int] = set()
-    for chunk in set(flat.lower().split()):
+    for chunk in set(low.split()):
         found |= _chunk_gates(chunk)
-    return [name for name, need, rx in patterns if need <= found and rx.search(flat)]
+    return [name for name, need, rx in patterns if need <= found and rx.search(low)]
 
 
 @lru_cache(maxsize=1)
@@ -300,17 +317,19 @@ def _scoped_last(text: str) -> tuple[str, ...]:
 # lexicon peer of benchmarks/quality.py, and its vote is one feature of the tag piece: its
 # order of precedence (a denial word outranks an accusation word, as in the guidelines' "truly
 # co-ordinate" rule) is something the n-gram weights cannot express by themselves.
+# Both run on the lower-cased text (faster than IGNORECASE, same matches).
 LEXICON_DENY = re.compile(r"\b(den(y|ies|ied|ying|ial)|reject\w*|dismiss\w*|refut\w*|false|fake|hoax|baseless|"
-                          r"unfounded|fabricat\w*|untrue|nonsense|never)\b", re.IGNORECASE)
+                          r"unfounded|fabricat\w*|untrue|nonsense|never)\b")
 LEXICON_ACCUSE = re.compile(r"\b(accus\w*|blam\w*|alleg\w*|charged|condemn\w*|responsible|violat\w*|lying|guilty|"
-                            r"convicted|suspected of)\b", re.IGNORECASE)
+                            r"convicted|suspected of)\b")
 
 
 def lexicon_vote(text: str) -> str:
     """The keyword rule's label for ``text``: ``denial``, ``accusation`` or ``neutral``."""
-    if LEXICON_DENY.search(text):
+    low = text.lower()
+    if LEXICON_DENY.search(low):
         return "denial"
-    return "accusation" if LEXICON_ACCUSE.search(text) else "neutral"
+    return "accusation" if LEXICON_ACCUSE.search(low) else "neutral"
 
 
 def cue_sequence(text: str) -> list[str]:

@@ -122,7 +122,7 @@ class _Compiled:
                     if entry is None:
                         continue
                     idf, w0, w1, w2 = entry
-                    v = idf if binary else (math.log(n) + 1.0) * idf if sublinear else n * idf
+                    v = idf if binary or n == 1 else (math.log(n) + 1.0) * idf if sublinear else n * idf
                     a0 += v * w0
                     a1 += v * w1
                     a2 += v * w2
