@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import serve  # noqa: E402  (the serving benchmark's helpers)
+from report import publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = """
@@ -57,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
              "| stack | requests/s per run | median |", "|---|---|---|"]
     for name, values in runs.items():
         lines.append(f"| {name} | {', '.join(f'{v:,.0f}' for v in values)} | {statistics.median(values):,.0f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    publish(lines, args.out)
     return 0
 
 

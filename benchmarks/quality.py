@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import publish  # noqa: E402
 from stance.data import load_corpus, read_labelled
 from stance.evaluate import score
 from stance.features import lexicon_vote
@@ -195,10 +197,7 @@ def main(argv=None) -> int:
             print(f"… ablation: {name}", file=sys.stderr, flush=True)
             ab.append(run(name, Stance(train_frame, search=False, **params), train_frame, sets))
         out += ["", f"Ablation at the chosen hyperparameters {Stance.base}:", "", table(ab, sets)]
-    text = "\n".join(out) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    publish(out, args.out)
     return 0
 
 

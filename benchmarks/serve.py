@@ -27,6 +27,9 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import publish  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "reports" / "seed-nk-arms-denial.txt"
 
@@ -143,10 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         lines.append(f"| {r['server']} | {r['connections']} | {r['rps']:,.0f} | {100 * r['rps'] / echo[r['connections']]:.0f}% "
                      f"| {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    publish(lines, args.out)
     return 0
 
 
