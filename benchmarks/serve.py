@@ -1,6 +1,6 @@
 """HTTP serving benchmark: `stance serve` against a bare echo route, on loopback.
 
-    python benchmarks/serve.py [--model models/stance.joblib] [--duration 5] [--workers 1,2]
+    python benchmarks/serve.py [--model models/stance.joblib] [--duration 8] [--workers 1,2]
 
 Starts each server on a free 127.0.0.1 port, waits for /health, then drives POST /v1/predict
 with single-statement requests (the seed report's sentences in rotation) at 1 and 8 concurrent connections for a fixed duration, using
@@ -115,7 +115,7 @@ def load(url: str, connections: int, duration: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "stance.joblib")
-    ap.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
+    ap.add_argument("--duration", type=int, default=8, help="seconds per measurement (default 8)")
     ap.add_argument("--workers", default="1,2", help="worker counts to measure for stance serve (default 1,2)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "serve.md")
     args = ap.parse_args(argv)
