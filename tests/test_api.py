@@ -99,10 +99,39 @@ def test_chunked_body_within_limit_is_served(client):
     assert r.status_code == 200 and r.json()["predictions"][0]["label"] in LABELS
 
 
-def test_lone_surrogate_is_not_a_500(client):
-    r = client.post("/v1/analyze", content=b'{"text": "Moscow denied \\ud800 the report."}',
-                    headers={"content-type": "application/json"})
-    assert r.status_code < 500
+def test_lone_surrogate_is_answered(client):
+    for path, body in [("/v1/analyze", b'{"text": "Moscow denied \\ud800 the report."}'),
+                       ("/v1/predict", b'{"texts": ["Moscow denied \\ud800 the report."]}')]:
+        r = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 200, r.text
+
+
+def test_json_with_a_byte_order_mark_or_in_utf16_is_read(client):
+    body = '{"texts": ["Moscow denied the report."]}'
+    for raw in (b"\xef\xbb\xbf" + body.encode(), body.encode("utf-16")):
+        r = client.post("/v1/predict", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 200 and r.json()["predictions"][0]["label"] in LABELS, r.text
+
+
+def test_validation_errors_have_fastapis_shape(client):
+    r = client.post("/v1/predict", content=b'{"texts": [1', headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    (err,) = r.json()["detail"]
+    assert err["type"] == "json_invalid" and err["loc"] == ["body", 12]
+    r = client.post("/v1/predict", content=b"", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"] == "Field required"
+    err = client.post("/v1/predict", json={"texts": ["ok", 3]}).json()["detail"][0]
+    assert err["loc"] == ["body", "texts", 1] and err["input"] == 3 and err["type"] == "string_type"
+
+
+def test_openapi_names_the_request_and_error_schemas(client):
+    doc = client.get("/openapi.json").json()
+    post = doc["paths"]["/v1/predict"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PredictRequest"}
+    assert post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/HTTPValidationError")
+    schemas = doc["components"]["schemas"]
+    assert {"PredictRequest", "AnalyzeRequest", "PredictResponse", "HTTPValidationError", "ValidationError"} <= set(schemas)
+    assert schemas["PredictRequest"]["properties"]["texts"]["type"] == "array"
 
 
 def test_large_batches_are_answered_in_input_order(tiny_model_path, tiny_model):
@@ -173,3 +202,11 @@ def test_serve_refuses_a_missing_model(tmp_path):
     out = subprocess.run([*_stance_exe(), "serve", "--model", str(tmp_path / "none.joblib"), "--port",
                           str(_free_port())], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "not found" in out.stderr
+
+
+def test_app_leaves_the_garbage_collector_alone_unless_asked(tiny_model):
+    import gc
+    before = gc.get_freeze_count()
+    with TestClient(create_app(model=tiny_model)) as c:
+        assert c.get("/health").status_code == 200
+    assert gc.get_freeze_count() == before

@@ -63,9 +63,18 @@ def test_scope_gates_never_change_a_result():
 def test_mask_names_hides_names_and_numbers_not_phrasing():
     from stance.features import mask_names
     out = mask_names("Officials said Russia bought 1,000 shells from North Korea, which Pyongyang denied.")
-    assert out == "officials said xname bought 0 shells from xname, which xname denied."
+    assert out == "officials said xname bought xnum shells from xname, which xname denied."
     # a sentence-initial word is not taken for a name; accents are stripped
-    assert mask_names("Moscow dénied it.") == "moscow denied it."
+    assert mask_names("Moscow dénied it, said Élodie Roux.") == "moscow denied it, said xname."
+    # the pronoun I and words in capitals are not names
+    assert mask_names("He said I never sold arms and I'm sure it was FALSE.") == \
+        "he said i never sold arms and i'm sure it was false."
+
+
+def test_word_piece_keeps_masked_numbers_as_a_feature():
+    from stance.model import build_pipeline
+    words = build_pipeline().named_steps["features"].transformer_list[0][1]
+    assert "paid xnum" in words.fit(["We paid 1,000 dollars in 2019."]).vocabulary_
 
 
 def test_strip_accents_equals_scikit_learns():

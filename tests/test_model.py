@@ -150,3 +150,11 @@ def test_compiled_inference_equals_the_pipeline(tiny_model, tiny_frame):
     compiled = tiny_model.predict_proba(texts)
     reference = tiny_model.pipeline.predict_proba(texts)[:, tiny_model._columns]
     np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12)
+
+
+def test_build_pipeline_defaults_are_the_default_params():
+    import inspect
+
+    from stance.model import DEFAULT_PARAMS, build_pipeline
+    signature = inspect.signature(build_pipeline)
+    assert {k: signature.parameters[k].default for k in DEFAULT_PARAMS} == DEFAULT_PARAMS

@@ -11,6 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
@@ -84,24 +86,53 @@ def _unprocessable(message: str, *loc: str | int) -> HTTPException:
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
-    """Validate a JSON request body with pydantic straight from its bytes (one pass, in Rust),
-    which is what FastAPI's body parameters do, without their per-request dependency solving.
-    Errors become a 422 in FastAPI's format, each naming its field under ``body``."""
+    """Decode and validate a JSON request body as FastAPI's body parameters do (``json.loads``,
+    which also reads UTF-8 with a BOM, UTF-16 and lone surrogates; then pydantic), without their
+    per-request dependency solving. Errors are raised as FastAPI's own ``RequestValidationError``,
+    so the 422 has FastAPI's usual shape, each error's ``loc`` under ``body``."""
+    if not body:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
     try:
-        return model.model_validate_json(body)
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error",
+                                       "input": {}, "ctx": {"error": exc.msg}}]) from None
+    except UnicodeDecodeError as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.start), "msg": "JSON decode error",
+                                       "input": {}, "ctx": {"error": exc.reason}}]) from None
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
-        detail = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                  for e in exc.errors(include_url=False, include_context=False, include_input=False)]
-        raise HTTPException(status_code=422, detail=detail) from None
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)],
+                                     body=data) from None
+
+
+_SCHEMAS = "#/components/schemas/"
 
 
 def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI for a request body that the handler validates itself with :func:`_parse`."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+    """OpenAPI for a request body that the handler validates itself with :func:`_parse` (the
+    schema itself is added to the components by :func:`_openapi`)."""
+    return {"requestBody": {"required": True,
+                            "content": {"application/json": {"schema": {"$ref": _SCHEMAS + model.__name__}}}}}
 
 
 _UNPROCESSABLE: dict[int | str, dict[str, Any]] = {
-    422: {"description": "Invalid request: each error's `loc` names the field, e.g. `[\"body\", \"texts\", 1]`"}}
+    422: {"description": "Validation Error: each error's `loc` names the field, e.g. `[\"body\", \"texts\", 1]`",
+          "content": {"application/json": {"schema": {"$ref": _SCHEMAS + "HTTPValidationError"}}}}}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's OpenAPI document plus the components that the self-validated request bodies
+    refer to (FastAPI's documented way of extending it: replace ``app.openapi``)."""
+    if app.openapi_schema is None:
+        schema = FastAPI.openapi(app)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (PredictRequest, AnalyzeRequest):
+            components[model.__name__] = model.model_json_schema(ref_template=_SCHEMAS + "{model}")
+        components.setdefault("ValidationError", validation_error_definition)
+        components.setdefault("HTTPValidationError", validation_error_response_definition)
+    return app.openapi_schema
 
 
 # Requests with more texts (or longer reports) than this are classified in the threadpool, so a
@@ -168,18 +199,21 @@ async def _send_json(send: Any, status: int, body: dict) -> None:
 
 
 def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEXTS, max_chars: int = MAX_CHARS,
-               max_body: int = MAX_BODY, model: StanceModel | None = None) -> FastAPI:
+               max_body: int = MAX_BODY, model: StanceModel | None = None, freeze_gc: bool = False) -> FastAPI:
     """Build the app. The model at ``model_path`` is loaded (and verified) at start-up; pass a
-    loaded ``model`` instead to skip loading (tests, notebooks)."""
+    loaded ``model`` instead to skip loading (tests, notebooks). ``freeze_gc`` is for a process
+    that only serves this app (``stance serve``): see the lifespan below."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.model = model if model is not None else StanceModel.load(model_path)
         app.state.model.predict(["Warm-up: \u201cn\u00e9e\u201d."])  # build lazy tables before the first request
-        # The model's tables live as long as the server: move them out of the garbage collector's
-        # view so that full collections do not walk them during requests (tail latency).
-        gc.collect()
-        gc.freeze()
+        if freeze_gc:
+            # The model's tables live as long as the server process: move everything allocated so
+            # far out of the garbage collector's view, so that full collections do not walk it
+            # during requests. Process-wide, hence only for a process that serves nothing else.
+            gc.collect()
+            gc.freeze()
         yield
         app.state.model = None
 
@@ -187,6 +221,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
                   description="Sentence-level denial / accusation / neutral classification of news text.")
     app.state.model = None
     app.add_middleware(_Limits, max_body=max_body)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     def current() -> StanceModel:
         m = app.state.model
@@ -260,7 +295,7 @@ def app_from_env() -> FastAPI:
     return create_app(os.environ.get("STANCE_MODEL") or None,
                       max_texts=int(os.environ.get("STANCE_MAX_TEXTS", MAX_TEXTS)),
                       max_chars=int(os.environ.get("STANCE_MAX_CHARS", MAX_CHARS)),
-                      max_body=int(os.environ.get("STANCE_MAX_BODY", MAX_BODY)))
+                      max_body=int(os.environ.get("STANCE_MAX_BODY", MAX_BODY)), freeze_gc=True)
 
 
 def _listening_socket(host: str, port: int) -> Any:
@@ -301,7 +336,7 @@ def serve(model_path: str | Path | None = None, *, host: str = "127.0.0.1", port
     print(f"stance serve: model {model.info['name']} {model.info['sha256'][:12]} on http://{host}:{port}"
           f" ({workers} worker{'s' if workers > 1 else ''})", file=sys.stderr)
     if workers <= 1:
-        app = create_app(model=model, max_texts=max_texts, max_chars=max_chars, max_body=max_body)
+        app = create_app(model=model, max_texts=max_texts, max_chars=max_chars, max_body=max_body, freeze_gc=True)
         config = uvicorn.Config(app, log_level="warning", access_log=False)
         uvicorn.Server(config).run(sockets=[sock])
         return

@@ -79,8 +79,11 @@ GROUP_NAMES: tuple[str, ...] = tuple(CUE_GROUPS)
 
 
 # A capitalised word (or run of them) after a lower-case word or punctuation inside a sentence:
-# the names of people, places, groups and outlets. Sentence-initial words are left alone.
-_NAME = re.compile(r"(?<=[a-z,;:\"'\u201c\u201d)] )[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*)*")
+# the names of people, places, groups and outlets. Sentence-initial words, the pronoun "I" (and
+# "I'm", "I've" ...) and words in capitals ("FALSE", "NATO") are left alone.
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_NAME_WORD = rf"(?!I\b|I['\u2019])[{_UPPER}](?![{_UPPER}]+\b)[\w'\u2019-]*"
+_NAME = re.compile(rf"(?<=[a-z,;:\"'\u201c\u201d)] ){_NAME_WORD}(?:\s+{_NAME_WORD})*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -100,13 +103,13 @@ def strip_accents(text: str) -> str:
 
 def mask_names(text: str) -> str:
     """Preprocessor for the word n-grams: names inside a sentence become ``xname`` and numbers
-    ``0``, then the text is lower-cased and its accents stripped.
+    ``xnum``, then the text is lower-cased and its accents stripped.
 
     The corpus is written about a few hundred invented events; real news names other people
     and places. Masking the names makes the word n-grams learn how things are said ("xname
     denied", "said xname was behind") rather than who the corpus happens to be about.
     """
-    return strip_accents(_NUMBER.sub("0", _NAME.sub("xname", text)).lower())
+    return strip_accents(_NUMBER.sub("xnum", _NAME.sub("xname", text)).lower())
 
 
 def tokenize(text: str) -> list[str]:
@@ -127,9 +130,18 @@ def _tables() -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
     return exact, prefixes
 
 
-@lru_cache(maxsize=65536)
+# Tokens and chunks longer than this are not cached: a cache keyed by arbitrarily long input
+# would let a client fill memory with junk strings (65,536 entries of 20,000 characters).
+_CACHE_MAX_LEN = 40
+
+
 def cue_tag(token: str) -> tuple[str, ...]:
     """The cue groups a (lower-cased) token belongs to, in the order of :data:`CUE_GROUPS`."""
+    return _cue_tag(token) if len(token) <= _CACHE_MAX_LEN else _cue_tag.__wrapped__(token)
+
+
+@lru_cache(maxsize=65536)
+def _cue_tag(token: str) -> tuple[str, ...]:
     exact, prefixes = _tables()
     groups = set(exact.get(token, ()))
     groups.update(g for p, g in prefixes if token.startswith(p))
@@ -256,8 +268,10 @@ SCOPE_GATES: dict[str, tuple[tuple[str, ...], ...]] = {
 
 @lru_cache(maxsize=1)
 def _scope_regexes() -> tuple[tuple[str, tuple[tuple[str, ...], ...], re.Pattern[str]], ...]:
-    # Compiled case-sensitive and run on the lower-cased text: the same matches as IGNORECASE
-    # (the patterns are lower case), two to three times faster in Python's regex engine.
+    # Compiled case-sensitive and run on the lower-cased text, two to three times faster in
+    # Python's regex engine than IGNORECASE. The matches are the same on every corpus and dev
+    # sentence; they can differ only for letters that IGNORECASE folds but lower() does not
+    # ("ı") or that lower() turns into two characters ("İ").
     return tuple((name, SCOPE_GATES.get(name, ()), re.compile(rx)) for name, rx in SCOPE_PATTERNS.items())
 
 
@@ -302,7 +316,7 @@ def scoped_cues(text: str, *, gated: bool = True) -> list[str]:
     _, patterns = _gate_index()
     found: set[int] = set()
     for chunk in set(low.split()):
-        found |= _chunk_gates(chunk)
+        found |= _chunk_gates(chunk) if len(chunk) <= _CACHE_MAX_LEN else _chunk_gates.__wrapped__(chunk)
     return [name for name, need, rx in patterns if need <= found and rx.search(low)]
 
 
@@ -317,7 +331,7 @@ def _scoped_last(text: str) -> tuple[str, ...]:
 # lexicon peer of benchmarks/quality.py, and its vote is one feature of the tag piece: its
 # order of precedence (a denial word outranks an accusation word, as in the guidelines' "truly
 # co-ordinate" rule) is something the n-gram weights cannot express by themselves.
-# Both run on the lower-cased text (faster than IGNORECASE, same matches).
+# Both run on the lower-cased text (faster than IGNORECASE; see _scope_regexes).
 LEXICON_DENY = re.compile(r"\b(den(y|ies|ied|ying|ial)|reject\w*|dismiss\w*|refut\w*|false|fake|hoax|baseless|"
                           r"unfounded|fabricat\w*|untrue|nonsense|never)\b")
 LEXICON_ACCUSE = re.compile(r"\b(accus\w*|blam\w*|alleg\w*|charged|condemn\w*|responsible|violat\w*|lying|guilty|"

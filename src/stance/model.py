@@ -33,7 +33,7 @@ SEARCH_SPACE: dict[str, list[Any]] = {
 
 
 def build_pipeline(C: float = 3.0, word_ngram_max: int = 2, char: bool = False, tags: bool = True,
-                   counts: bool = False, class_weight: str | dict | None = "balanced",
+                   counts: bool = False, class_weight: str | dict | None = None,
                    names: bool = False, vote: bool = True, max_iter: int = 3000) -> Pipeline:
     """The stance pipeline: a union of feature pieces and a logistic regression.
 
