@@ -187,12 +187,7 @@ class StanceModel:
         if self._compiled is None:
             return [_prediction(row) for row in self.predict_proba(texts)]
         cols, proba = self._columns, self._compiled.proba
-        out = []
-        for t in _check_texts(texts):
-            p = proba(t)
-            row = [p[c] for c in cols]
-            out.append(Prediction(LABELS[row.index(max(row))], dict(zip(LABELS, row))))
-        return out
+        return [_prediction([p[c] for c in cols]) for p in map(proba, _check_texts(texts))]
 
     def predict_labels(self, texts: Sequence[str]) -> list[str]:
         """Only the labels."""
@@ -228,6 +223,7 @@ def _check_texts(texts: Iterable[str]) -> list[str]:
     return texts
 
 
-def _prediction(row: np.ndarray) -> Prediction:
+def _prediction(row: Sequence[float]) -> Prediction:
+    """The label with the highest probability (the first, on a tie, as ``argmax``) and all scores."""
     scores = {lab: float(v) for lab, v in zip(LABELS, row)}
-    return Prediction(LABELS[int(np.argmax(row))], scores)
+    return Prediction(max(scores, key=scores.__getitem__), scores)
