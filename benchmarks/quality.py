@@ -190,6 +190,7 @@ def main(argv=None) -> int:
         for name, params in [("stance default", {}),
                              ("+ names kept in the word n-grams (no masking)", {"names": True}),
                              ("− the keyword rule's vote", {"vote": False}),
+                             ("+ rare word n-grams (min_df 1, not 3)", {"min_df": 1}),
                              ("− cue-tag and scoped-cue n-grams (words only)", {"tags": False}),
                              ("+ cue counts and scoped-cue indicators (dense)", {"counts": True}),
                              ("+ cue counts, − cue-tag n-grams", {"tags": False, "counts": True}),

@@ -113,6 +113,50 @@ def test_json_with_a_byte_order_mark_or_in_utf16_is_read(client):
         assert r.status_code == 200 and r.json()["predictions"][0]["label"] in LABELS, r.text
 
 
+def test_deeply_nested_json_is_422_not_500(tiny_model_path):
+    nested = b"[" * 100_000 + b"]" * 100_000  # deeper than the interpreter's stack: a RecursionError
+    with TestClient(create_app(tiny_model_path), raise_server_exceptions=False) as c:
+        for path, key in (("/v1/predict", b"texts"), ("/v1/analyze", b"text")):
+            r = c.post(path, content=b'{"' + key + b'": ' + nested + b"}", headers={"content-type": "application/json"})
+            assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid", r.text
+
+
+FAST_AND_ROUTE_BODIES = [
+    b'{"texts": ["They denied the report."]}',
+    '{"texts": ["\u201cWe never sold arms,\u201d the minister said.", "Police blamed the driver."]}'.encode(),
+    b'{"texts": ["Moscow denied \\ud800 the report."]}',
+    '{"texts": ["Ünïcödé dénïal — rejected!"]}'.encode("utf-16"),
+    b"\xef\xbb\xbf" + b'{"texts": ["A bridge opened."]}',
+    b'{"texts": ["ok", "  "]}', b'{"texts": []}', b'{"texts": ["x", 3]}', b'{"texts": "x"}', b'[]', b'',
+    b'{"texts": ["x"], "model": "m"}', b'{"texts": ["' + b"y" * 201 + b'"]}', b'{"texts": ["x"]' ,
+    b'{"texts": ["x", "x", "x", "x", "x", "x"]}', b'{"texts": ["a", "b", "c", "d", "e"]}',
+]
+
+
+@pytest.mark.parametrize("body", FAST_AND_ROUTE_BODIES)
+def test_the_hot_path_answers_exactly_as_the_route(tiny_model_path, body):
+    """A /v1/predict request gets the same status, headers and bytes whether the gateway's hot
+    path answers it or FastAPI's route does (the hot path hands on whatever it does not accept)."""
+    answers = []
+    for fast in (True, False):
+        app = create_app(tiny_model_path, max_texts=5, max_chars=200, max_body=5000, fast_path=fast)
+        with TestClient(app) as c:
+            r = c.post("/v1/predict", content=body, headers={"content-type": "application/json"})
+        answers.append((r.status_code, [(k, v) for k, v in r.headers.items() if k not in ("date", "server")], r.content))
+    assert answers[0] == answers[1]
+    assert answers[0][0] in (200, 422)
+
+
+def test_the_hot_path_takes_valid_requests_only(tiny_model_path):
+    app = create_app(tiny_model_path, max_texts=5, max_chars=200)
+    (fast,) = [m.kwargs["fast_predict"] for m in app.user_middleware if "fast_predict" in m.kwargs]
+    assert fast(b'{"texts": ["x"]}') is None  # no model loaded yet: the route answers 503
+    with TestClient(app):
+        assert b'"predictions"' in fast(b'{"texts": ["They denied it.", "A bridge opened."]}')
+        for body in FAST_AND_ROUTE_BODIES[5:-1]:  # the invalid ones
+            assert fast(body) is None, body
+
+
 def test_validation_errors_have_fastapis_shape(client):
     r = client.post("/v1/predict", content=b'{"texts": [1', headers={"content-type": "application/json"})
     assert r.status_code == 422

@@ -49,15 +49,29 @@ def test_cue_counts_include_scope_features():
     assert row[names.index("scope:charged_with")] == 1.0 and row[names.index("scope:deny_claim")] == 0.0
 
 
-def test_scope_gates_never_change_a_result():
-    """The cheap substring gates are necessary conditions: on every corpus sentence the gated
-    and the ungated matching agree."""
+def test_the_re2_set_matches_what_pythons_re_matches():
+    """All cue patterns run as one RE2 set; on every corpus sentence, and on a long text of the
+    size a request may send, it finds exactly the patterns that Python's ``re`` finds."""
+    import re
+
     import pandas as pd
 
     from conftest import ROOT
-    from stance.features import scoped_cues
-    texts = pd.read_csv(ROOT / "data" / "sentences.csv")["text"]
-    assert [t for t in texts if scoped_cues(t) != scoped_cues(t, gated=False)] == []
+    from stance import features as F
+    names = list(F.SCOPE_PATTERNS)
+    scoped = [re.compile(p) for p in F.SCOPE_PATTERNS.values()]
+    deny, accuse = re.compile(F.LEXICON_DENY), re.compile(F.LEXICON_ACCUSE)
+
+    def by_re(text):
+        low = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+        vote = "denial" if deny.search(low) else "accusation" if accuse.search(low) else "neutral"
+        return [n for n, rx in zip(names, scoped) if rx.search(low)], vote
+
+    texts = pd.read_csv(ROOT / "data" / "sentences.csv")["text"].tolist()
+    texts.append(" ".join(texts[::25])[:20000])
+    differ = [t for t in texts if (F.scoped_cues(t), F.lexicon_vote(t)) != by_re(t)]
+    assert differ == []
+    assert F.lexicon_vote("They denied it.") == "denial" and F.lexicon_vote("Police blamed him.") == "accusation"
 
 
 def test_mask_names_hides_names_and_numbers_not_phrasing():
@@ -73,7 +87,7 @@ def test_mask_names_hides_names_and_numbers_not_phrasing():
 
 def test_word_piece_keeps_masked_numbers_as_a_feature():
     from stance.model import build_pipeline
-    words = build_pipeline().named_steps["features"].transformer_list[0][1]
+    words = build_pipeline(min_df=1).named_steps["features"].transformer_list[0][1]
     assert "paid xnum" in words.fit(["We paid 1,000 dollars in 2019."]).vocabulary_
 
 

@@ -100,6 +100,9 @@ def _parse(model: type[BaseModel], body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.start), "msg": "JSON decode error",
                                        "input": {}, "ctx": {"error": exc.reason}}]) from None
+    except RecursionError:  # arrays or objects nested deeper than the interpreter's stack
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body", 0), "msg": "JSON decode error",
+                                       "input": {}, "ctx": {"error": "nested too deeply"}}]) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -141,13 +144,21 @@ INLINE_TEXTS = 16
 INLINE_CHARS = 5000
 
 
-class _Limits:
+class _Gateway:
     """Pure ASGI middleware for POST requests under ``/v1/``: 415 unless the body is JSON, 413 for
-    a body over ``max_body`` bytes, whether or not it declares its Content-Length."""
+    a body over ``max_body`` bytes, whether or not it declares its Content-Length.
 
-    def __init__(self, app: Any, max_body: int) -> None:
+    It also answers the hot path, a well-formed ``POST /v1/predict`` of a few texts, with
+    ``fast_predict`` directly, skipping FastAPI's per-request routing and dependency solving
+    (which cost more than classifying a sentence). ``fast_predict`` returns ``None`` for
+    anything it does not accept; such a request goes on to the FastAPI route with its body, so
+    every error and every response is the route's own (tests compare the two byte for byte).
+    """
+
+    def __init__(self, app: Any, max_body: int, fast_predict: Any = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.fast_predict = fast_predict
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith("/v1/"):
@@ -158,15 +169,15 @@ class _Limits:
         if ctype != b"application/json":
             await _send_json(send, 415, {"detail": "Content-Type must be application/json"})
             return
-        too_large = {"detail": f"request body over {self.max_body} bytes"}
         length = headers.get(b"content-length")
-        if length is not None:
-            if length.isdigit() and int(length) > self.max_body:
-                await _send_json(send, 413, too_large)
-                return
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            await _send_json(send, 413, {"detail": f"request body over {self.max_body} bytes"})
+            return
+        if length is not None and (self.fast_predict is None or scope["path"] != "/v1/predict"):
             await self.app(scope, receive, send)
             return
-        # No Content-Length (chunked): read the body here, up to the limit, then replay it.
+        # Read the body here, up to the limit (a chunked body declares no length), then either
+        # answer it on the hot path or replay it to the app.
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -175,10 +186,18 @@ class _Limits:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_body:
-                await _send_json(send, 413, too_large)
+                await _send_json(send, 413, {"detail": f"request body over {self.max_body} bytes"})
                 return
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if self.fast_predict is not None and scope["path"] == "/v1/predict":
+            payload = self.fast_predict(body)
+            if payload is not None:
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-length", str(len(payload)).encode()),
+                                        (b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": payload})
+                return
         sent = False
 
         async def replay() -> dict:
@@ -199,10 +218,12 @@ async def _send_json(send: Any, status: int, body: dict) -> None:
 
 
 def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEXTS, max_chars: int = MAX_CHARS,
-               max_body: int = MAX_BODY, model: StanceModel | None = None, freeze_gc: bool = False) -> FastAPI:
+               max_body: int = MAX_BODY, model: StanceModel | None = None, freeze_gc: bool = False,
+               fast_path: bool = True) -> FastAPI:
     """Build the app. The model at ``model_path`` is loaded (and verified) at start-up; pass a
     loaded ``model`` instead to skip loading (tests, notebooks). ``freeze_gc`` is for a process
-    that only serves this app (``stance serve``): see the lifespan below."""
+    that only serves this app (``stance serve``): see the lifespan below. ``fast_path=False``
+    sends every request through FastAPI's routing (see :class:`_Gateway`)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -220,7 +241,29 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
     app = FastAPI(title="stance", version=_version(), lifespan=lifespan,
                   description="Sentence-level denial / accusation / neutral classification of news text.")
     app.state.model = None
-    app.add_middleware(_Limits, max_body=max_body)
+    inline_texts = min(max_texts, INLINE_TEXTS)
+
+    def fast_predict(body: bytes) -> bytes | None:
+        """The response body for a request that the route would accept and answer inline; else
+        ``None`` (the route answers it, errors included)."""
+        m = app.state.model
+        if m is None:
+            return None
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # the route answers these with its 422
+            return None
+        if type(data) is not dict or len(data) != 1:
+            return None
+        texts = data.get("texts")
+        if type(texts) is not list or not 0 < len(texts) <= inline_texts:
+            return None
+        for t in texts:
+            if type(t) is not str or len(t) > max_chars or not t.strip():
+                return None
+        return _predict_body(m, texts)
+
+    app.add_middleware(_Gateway, max_body=max_body, fast_predict=fast_predict if fast_path else None)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     def current() -> StanceModel:
@@ -248,7 +291,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         m = current()
 
         def work() -> Response:
-            return _json({"model": m.info, "predictions": [p.to_dict() for p in m.predict(req.texts)]})
+            return Response(_predict_body(m, req.texts), media_type="application/json")
 
         return work() if len(req.texts) <= INLINE_TEXTS else await run_in_threadpool(work)
 
@@ -274,6 +317,11 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         return JSONResponse({"status": "ok" if ready else "loading", "ready": ready}, status_code=200 if ready else 503)
 
     return app
+
+
+def _predict_body(model: StanceModel, texts: list[str]) -> bytes:
+    """The JSON body of a ``/v1/predict`` response."""
+    return json.dumps({"model": model.info, "predictions": [p.to_dict() for p in model.predict(texts)]}).encode()
 
 
 def _json(payload: dict) -> Response:

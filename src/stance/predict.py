@@ -69,9 +69,11 @@ class _Compiled:
 
     It reads only public fitted attributes: each TF-IDF piece's analyzer, ``vocabulary_`` and
     ``idf_``, each dense piece's ``row()``, and the classifier's ``coef_`` and ``intercept_``.
-    Each vocabulary term maps to one tuple ``(idf, w_0, w_1, w_2)`` (its idf and its weight for
-    each class), so one dictionary lookup per term is all a text costs beyond its analyzer, and
-    the sums run in plain Python, cheaper than NumPy's per-call overhead at these sizes.
+    Each vocabulary term maps to one tuple ``(idf * w_0, idf * w_1, idf * w_2, idf ** 2)``: a
+    term seen once adds exactly that to the three class scores and to the squared norm, so a
+    text costs one dictionary lookup per term and four C-level ``sum`` calls; terms seen more
+    than once (few) add their tf-scaled remainder. Plain Python beats NumPy's per-call
+    overhead at these sizes.
     Pipelines of any other shape are not compiled (the pipeline itself is used).
     """
 
@@ -96,9 +98,10 @@ class _Compiled:
                     raise TypeError(f"unsupported vectorizer settings in {name}")
                 terms = sorted(piece.vocabulary_, key=piece.vocabulary_.__getitem__)
                 width = len(terms)
-                block = coef[:, offset:offset + width] * w
-                table = dict(zip(terms, zip(piece.idf_.tolist(), *(row.tolist() for row in block))))
-                self.pieces.append(("tfidf", piece.build_analyzer(), table, piece.sublinear_tf, piece.binary,
+                idf = np.asarray(piece.idf_, dtype=np.float64)
+                block = coef[:, offset:offset + width] * w * idf  # each term's weights, times its idf
+                table = dict(zip(terms, zip(*(row.tolist() for row in block), (idf * idf).tolist())))
+                self.pieces.append(("tfidf", _analyzer(piece), table, piece.sublinear_tf, piece.binary,
                                     piece.norm == "l2"))
             elif hasattr(piece, "row") and hasattr(piece, "n_features_out_"):
                 width = piece.n_features_out_
@@ -116,22 +119,25 @@ class _Compiled:
         for piece in self.pieces:
             if piece[0] == "tfidf":
                 _, analyzer, table, sublinear, binary, l2 = piece
-                a0 = a1 = a2 = norm = 0.0
-                for term, n in Counter(analyzer(text)).items():
-                    entry = table.get(term)
-                    if entry is None:
-                        continue
-                    idf, w0, w1, w2 = entry
-                    v = idf if binary or n == 1 else (math.log(n) + 1.0) * idf if sublinear else n * idf
-                    a0 += v * w0
-                    a1 += v * w1
-                    a2 += v * w2
-                    norm += v * v
-                if norm:
-                    scale = 1.0 / math.sqrt(norm) if l2 else 1.0
-                    s0 += a0 * scale
-                    s1 += a1 * scale
-                    s2 += a2 * scale
+                grams = analyzer(text)
+                counts = Counter(grams)
+                rows = list(filter(None, map(table.get, counts)))  # the terms in the vocabulary
+                if not rows:
+                    continue
+                a0, a1, a2, norm = map(sum, zip(*rows))
+                if not binary and len(counts) < len(grams):
+                    for term, n in [(t, n) for t, n in counts.items() if n > 1]:
+                        e = table.get(term)
+                        if e is not None:
+                            f = math.log(n) + 1.0 if sublinear else float(n)
+                            a0 += (f - 1.0) * e[0]
+                            a1 += (f - 1.0) * e[1]
+                            a2 += (f - 1.0) * e[2]
+                            norm += (f * f - 1.0) * e[3]
+                scale = 1.0 / math.sqrt(norm) if l2 else 1.0
+                s0 += a0 * scale
+                s1 += a1 * scale
+                s2 += a2 * scale
             else:
                 _, row, block = piece
                 d = block @ np.asarray(row(text), dtype=np.float64)
@@ -150,6 +156,26 @@ class _Compiled:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return np.array([self.proba(t) for t in texts], dtype=np.float64).reshape(len(texts), 3)
+
+
+def _analyzer(vectorizer: Any) -> Any:
+    """The vectorizer's analyzer; for plain word n-grams, an equivalent one that joins the
+    n-grams with ``map`` (scikit-learn's loop costs more than the rest of the text's features).
+    Built from the vectorizer's public ``build_preprocessor`` and ``build_tokenizer``."""
+    lo, hi = vectorizer.ngram_range
+    if (vectorizer.analyzer != "word" or vectorizer.stop_words is not None or lo != 1
+            or not isinstance(vectorizer.input, str) or vectorizer.input != "content"):
+        return vectorizer.build_analyzer()
+    decode, preprocess, tokenize = vectorizer.decode, vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
+
+    def analyze(text: str) -> list[str]:
+        tokens = tokenize(preprocess(decode(text)))
+        grams = list(tokens)
+        for n in range(2, hi + 1):
+            grams += map(" ".join, zip(*(tokens[i:] for i in range(n))))
+        return grams
+
+    return analyze
 
 
 class StanceModel:

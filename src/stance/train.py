@@ -41,7 +41,10 @@ def _strip_unpicklable_state(pipeline: Any) -> Any:
 def fit(frame: pd.DataFrame, **params: Any) -> Any:
     """Fit the stance pipeline with ``params`` on a frame with ``text`` and ``label``."""
     pipeline = build_pipeline(**{**DEFAULT_PARAMS, **params})
-    pipeline.fit(frame["text"].tolist(), frame["label"].tolist())
+    try:
+        pipeline.fit(frame["text"].tolist(), frame["label"].tolist())
+    except ValueError as exc:  # e.g. a corpus so small that no word n-gram is in min_df sentences
+        raise DataError(f"cannot fit the model on these {len(frame)} sentences: {exc}") from exc
     return _strip_unpicklable_state(pipeline)
 
 
