@@ -121,6 +121,18 @@ def test_deeply_nested_json_is_422_not_500(tiny_model_path):
             assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid", r.text
 
 
+@pytest.mark.parametrize("body", [
+    b'{"texts": [NaN]}', b'{"texts": [Infinity]}', b'{"text": -Infinity}', b'{"texts": [1e400]}',
+    b'{"texts": [' + b"1" * 5000 + b"]}",  # an integer over the interpreter's 4,300-digit limit
+    b'{"texts": "\\ud800"}', b'{"texts": ["a"], "\\udc00": 1}',  # lone surrogates echoed in the error
+])
+def test_inputs_that_cannot_be_echoed_back_are_422_not_500(tiny_model_path, body):
+    with TestClient(create_app(tiny_model_path), raise_server_exceptions=False) as c:
+        for path in ("/v1/predict", "/v1/analyze"):
+            r = c.post(path, content=body, headers={"content-type": "application/json"})
+            assert r.status_code == 422 and r.json()["detail"], (path, r.text)
+
+
 FAST_AND_ROUTE_BODIES = [
     b'{"texts": ["They denied the report."]}',
     '{"texts": ["\u201cWe never sold arms,\u201d the minister said.", "Police blamed the driver."]}'.encode(),

@@ -188,3 +188,64 @@ def test_installed_console_script(tmp_path, tiny_model_path):
     assert len(out.stdout.splitlines()) == 2
     bad = subprocess.run([exe, "info", "--model", str(tmp_path / "none.joblib")], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("stance info: error:")
+
+
+def test_a_lone_surrogate_in_the_input_is_written_as_its_json_escape(capsys, tmp_path, tiny_model_path):
+    src = tmp_path / "s.jsonl"
+    src.write_text('{"text": "\\ud800 denied it"}\n', encoding="utf-8")
+    code, out, err = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0, err
+    assert json.loads(out)["text"] == "\ud800 denied it"
+    target = tmp_path / "o.csv"
+    code, _, err = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--output", target)
+    assert code == 0 and "\\ud800 denied it" in target.read_text(encoding="utf-8"), err
+
+
+@pytest.mark.parametrize("line", ['{"text": ' + "1" * 5000 + "}", "[" * 100_000])
+def test_jsonl_the_parser_cannot_hold_is_a_one_line_error(capsys, tmp_path, tiny_model_path, line):
+    src = tmp_path / "b.jsonl"
+    src.write_text('{"text": "fine"}\n' + line + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "predict", "--input", src, "--model", tiny_model_path)
+    assert code == 2 and "row 2" in err and "invalid JSON" in err and "Traceback" not in err
+
+
+def test_jsonl_output_has_null_where_an_input_column_is_missing(capsys, tmp_path, tiny_model_path):
+    src = tmp_path / "m.jsonl"
+    src.write_text('{"text": "They denied it.", "x": 1}\n{"text": "A bridge opened."}\n', encoding="utf-8")
+    code, out, _ = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "jsonl")
+    rows = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in JSONL output")) for line in out.splitlines()]
+    assert code == 0 and [r["x"] for r in rows] == [1, None]
+
+
+def test_output_through_a_symlink_writes_its_target(capsys, tmp_path, tiny_model_path):
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    code, _, err = run(capsys, "predict", "They denied it.", "--model", tiny_model_path, "--output", link,
+                       "--format", "csv")
+    assert code == 0, err
+    assert link.is_symlink() and target.read_text().startswith("text,label")
+
+
+def test_output_to_a_fifo_writes_into_the_pipe(capsys, tmp_path, tiny_model_path):
+    import os
+    import threading
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    code, _, err = run(capsys, "predict", "They denied it.", "--model", tiny_model_path, "--output", fifo,
+                       "--format", "csv")
+    reader.join(10)
+    assert code == 0, err
+    assert fifo.is_fifo() and got and got[0].startswith("text,label")
+
+
+def test_undecodable_stdin_is_a_one_line_error(capsys, monkeypatch, tiny_model_path):
+    import io
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"ok\n\xff\xfe junk\n"), encoding="utf-8",
+                                                       errors="strict"))
+    code, _, err = run(capsys, "predict", "-", "--model", tiny_model_path)
+    assert code == 2 and "not UTF-8" in err

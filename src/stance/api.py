@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
 from fastapi.responses import JSONResponse, Response
@@ -85,6 +87,23 @@ def _unprocessable(message: str, *loc: str | int) -> HTTPException:
     return HTTPException(status_code=422, detail=[{"loc": ["body", *loc], "msg": message, "type": "value_error"}])
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:20]} out of range")
+    return value
+
+
+def _loads(body: bytes) -> Any:
+    """``json.loads`` as strict JSON: NaN and Infinity are refused, as are numbers that overflow a
+    float (they could not be echoed back in a 422)."""
+    return json.loads(body, parse_constant=_reject_constant, parse_float=_finite)
+
+
 def _parse(model: type[BaseModel], body: bytes) -> Any:
     """Decode and validate a JSON request body as FastAPI's body parameters do (``json.loads``,
     which also reads UTF-8 with a BOM, UTF-16 and lone surrogates; then pydantic), without their
@@ -93,16 +112,17 @@ def _parse(model: type[BaseModel], body: bytes) -> Any:
     if not body:
         raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
     try:
-        data = json.loads(body)
+        data = _loads(body)
     except json.JSONDecodeError as exc:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error",
                                        "input": {}, "ctx": {"error": exc.msg}}]) from None
     except UnicodeDecodeError as exc:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.start), "msg": "JSON decode error",
                                        "input": {}, "ctx": {"error": exc.reason}}]) from None
-    except RecursionError:  # arrays or objects nested deeper than the interpreter's stack
+    except (ValueError, RecursionError) as exc:  # NaN, overflow, integers over 4,300 digits, deep nesting
+        error = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", 0), "msg": "JSON decode error",
-                                       "input": {}, "ctx": {"error": "nested too deeply"}}]) from None
+                                       "input": {}, "ctx": {"error": error}}]) from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -241,6 +261,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
     app = FastAPI(title="stance", version=_version(), lifespan=lifespan,
                   description="Sentence-level denial / accusation / neutral classification of news text.")
     app.state.model = None
+    app.add_exception_handler(RequestValidationError, _validation_error)
     inline_texts = min(max_texts, INLINE_TEXTS)
 
     def fast_predict(body: bytes) -> bytes | None:
@@ -250,7 +271,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         if m is None:
             return None
         try:
-            data = json.loads(body)
+            data = _loads(body)
         except (ValueError, RecursionError):  # the route answers these with its 422
             return None
         if type(data) is not dict or len(data) != 1:
@@ -317,6 +338,15 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         return JSONResponse({"status": "ok" if ready else "loading", "ready": ready}, status_code=200 if ready else 503)
 
     return app
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's 422 for a request that fails validation, the same JSON but ASCII-escaped: an
+    error echoes the client's input, which may hold a lone surrogate (valid in JSON, not in
+    UTF-8) that FastAPI's own handler cannot encode."""
+    detail = jsonable_encoder(exc.errors())  # type: ignore[attr-defined]
+    return Response(json.dumps({"detail": detail}, separators=(",", ":")), status_code=422,
+                    media_type="application/json")
 
 
 def _predict_body(model: StanceModel, texts: list[str]) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -198,18 +199,26 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         texts = args.texts if args.texts and args.texts != ["-"] else None
         if texts is None:
-            raw = sys.stdin.read()
+            try:
+                raw = sys.stdin.read()
+            except UnicodeDecodeError as exc:
+                raise DataError(f"standard input is not UTF-8 text (byte {exc.start})") from exc
             texts = [raw] if args.article else [ln for ln in raw.splitlines() if ln.strip()]
         for i, t in enumerate(texts, start=1):
             if not t.strip():
                 raise DataError(f"statement {i} is empty")
         frame = pd.DataFrame({args.text_column: texts})
     rows = _predict_rows(model, frame, args.text_column, article=args.article, batch_size=args.batch_size)
+    # errors="backslashreplace": a lone surrogate (valid in JSON input, not in UTF-8) is written
+    # as its escape, which in JSONL output is the same JSON string
     if to_stdout:
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="backslashreplace")
         _emit(rows, args.format, sys.stdout)
     else:
         from stance.files import atomic_path
-        with atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        with atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8", errors="backslashreplace",
+                                                   newline="") as fh:
             _emit(rows, args.format, fh)
     return 0
 
@@ -250,7 +259,10 @@ def _flat(row: dict) -> dict:
 def _emit(rows: Iterable[dict], fmt: str, fh: TextIO) -> None:
     if fmt == "jsonl":
         for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+            # an input column missing from some rows (pandas fills NaN) or holding NaN becomes null:
+            # NaN is not JSON
+            r = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
+            fh.write(json.dumps(r, ensure_ascii=False, default=str, allow_nan=False) + "\n")
     elif fmt == "csv":
         writer = None
         for r in rows:
@@ -300,6 +312,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # e.g. a full disk or a device that refuses the output
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"stance {args.verb}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

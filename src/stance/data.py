@@ -206,6 +206,9 @@ def _read_table(path: Path, text_column: str) -> pd.DataFrame:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DataError(f"invalid JSON ({exc.msg})", file=path, row=i) from exc
+            except (ValueError, RecursionError) as exc:  # integers over 4,300 digits, deep nesting
+                raise DataError(f"invalid JSON ({'nested too deeply' if isinstance(exc, RecursionError) else exc})",
+                                file=path, row=i) from exc
             if not isinstance(obj, dict):
                 raise DataError("each line must be a JSON object", file=path, row=i)
             rows.append(obj)

@@ -29,8 +29,17 @@ def publish(tmp: Path, path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it replaces ``path``, on failure it is removed."""
+    """Yield a temporary path to write; on success it replaces ``path``, on failure it is removed.
+
+    A symbolic link is followed (its target is replaced, the link kept); a path that exists but
+    is not a regular file (a FIFO, ``/dev/null``, a terminal) is yielded itself and written in
+    place, since renaming over it would replace the device or pipe with a file."""
     path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        yield path
+        return
     tmp = temp_beside(path)
     try:
         yield tmp
