@@ -1,5 +1,6 @@
 """HTTP API: every endpoint and every bad input in-process, plus one real `stance serve`."""
 
+import json
 import socket
 import subprocess
 import sys
@@ -29,6 +30,13 @@ def test_predict_in_input_order(client, tiny_model):
     assert body["model"]["sha256"] == tiny_model.card["model_sha256"]
     assert [p["label"] for p in body["predictions"]] == tiny_model.predict_labels(texts)
     assert all(list(p["scores"]) == list(LABELS) for p in body["predictions"])
+
+
+def test_predict_body_is_json_dumps_of_the_python_shapes(tiny_model):
+    from stance.api import _predict_body
+    texts = ["They denied the report.", "\u201cWe never did,\u201d she said.", "A bridge opened.", "x"]
+    expected = {"model": tiny_model.info, "predictions": [p.to_dict() for p in tiny_model.predict(texts)]}
+    assert _predict_body(tiny_model, texts) == json.dumps(expected).encode()
 
 
 def test_same_json_as_the_python_api(client, tiny_model):

@@ -95,5 +95,7 @@ def test_strip_accents_equals_scikit_learns():
     from sklearn.feature_extraction.text import strip_accents_unicode
 
     from stance.features import strip_accents
-    for text in ["plain ascii", "café naïve “quoted”", "Ⅻ ﬁ ½ ñ", "İstanbul", "Ångström", "e\u0301", "\u1e9b\u0323"]:
-        assert strip_accents(text) == strip_accents_unicode(text)
+    texts = ["plain ascii", "café naïve “quoted”", "Ⅻ ﬁ ½ ñ", "İstanbul", "Ångström", "e\u0301", "\u1e9b\u0323"]
+    block = "".join(map(chr, range(0xA0, 0x3000)))  # Latin, Greek, Cyrillic, combining marks, symbols ...
+    texts += [block[i:i + 60] for i in range(0, len(block), 60)]
+    assert [strip_accents(t) for t in texts] == [strip_accents_unicode(t) for t in texts]

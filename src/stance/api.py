@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from stance.cli import MAX_BODY, MAX_CHARS, MAX_TEXTS
 from stance.errors import StanceError
+from stance.labels import LABELS
 from stance.predict import StanceModel
 
 __all__ = ["app_from_env", "create_app", "serve"]
@@ -350,8 +351,13 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 def _predict_body(model: StanceModel, texts: list[str]) -> bytes:
-    """The JSON body of a ``/v1/predict`` response."""
-    return json.dumps({"model": model.info, "predictions": [p.to_dict() for p in model.predict(texts)]}).encode()
+    """The JSON body of a ``/v1/predict`` response: ``json.dumps`` of ``{"model": model.info,
+    "predictions": [p.to_dict(), ...]}``, with each prediction written from a template (its label
+    is one of the fixed labels, its scores finite floats, which ``json`` writes as ``repr``)."""
+    d, a, n = LABELS
+    items = ", ".join([f'{{"label": "{p.label}", "scores": {{"{d}": {p.scores[d]!r}, "{a}": {p.scores[a]!r}, '
+                       f'"{n}": {p.scores[n]!r}}}}}' for p in model.predict(texts)])
+    return f'{{"model": {json.dumps(model.info)}, "predictions": [{items}]}}'.encode()
 
 
 def _json(payload: dict) -> Response:
