@@ -153,15 +153,18 @@ FAST_AND_ROUTE_BODIES = [
 ]
 
 
+@pytest.mark.parametrize("chunked", [False, True])
 @pytest.mark.parametrize("body", FAST_AND_ROUTE_BODIES)
-def test_the_hot_path_answers_exactly_as_the_route(tiny_model_path, body):
+def test_the_hot_path_answers_exactly_as_the_route(tiny_model_path, body, chunked):
     """A /v1/predict request gets the same status, headers and bytes whether the gateway's hot
-    path answers it or FastAPI's route does (the hot path hands on whatever it does not accept)."""
+    path answers it or FastAPI's route does (the hot path hands on whatever it does not accept),
+    with a Content-Length or chunked."""
     answers = []
     for fast in (True, False):
         app = create_app(tiny_model_path, max_texts=5, max_chars=200, max_body=5000, fast_path=fast)
         with TestClient(app) as c:
-            r = c.post("/v1/predict", content=body, headers={"content-type": "application/json"})
+            content = iter([body[:7], body[7:]]) if chunked else body
+            r = c.post("/v1/predict", content=content, headers={"content-type": "application/json"})
         answers.append((r.status_code, [(k, v) for k, v in r.headers.items() if k not in ("date", "server")], r.content))
     assert answers[0] == answers[1]
     assert answers[0][0] in (200, 422)

@@ -249,3 +249,17 @@ def test_undecodable_stdin_is_a_one_line_error(capsys, monkeypatch, tiny_model_p
                                                        errors="strict"))
     code, _, err = run(capsys, "predict", "-", "--model", tiny_model_path)
     assert code == 2 and "not UTF-8" in err
+
+
+def test_output_dev_stdout_writes_to_standard_output(capsys, tiny_model_path):
+    code, out, err = run(capsys, "predict", "They denied it.", "--model", tiny_model_path, "--output", "/dev/stdout",
+                         "--format", "csv")
+    assert code == 0 and out.startswith("text,label"), err
+
+
+def test_jsonl_output_has_null_for_a_nested_nan(capsys, tmp_path, tiny_model_path):
+    src = tmp_path / "n.jsonl"
+    src.write_text('{"text": "They denied it.", "meta": [NaN, {"x": Infinity}]}\n', encoding="utf-8")
+    code, out, err = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0, err
+    assert json.loads(out, parse_constant=lambda c: pytest.fail(c))["meta"] == [None, {"x": None}]

@@ -50,8 +50,11 @@ def test_cue_counts_include_scope_features():
 
 
 def test_the_re2_set_matches_what_pythons_re_matches():
-    """All cue patterns run as one RE2 set; on every corpus sentence, and on a long text of the
-    size a request may send, it finds exactly the patterns that Python's ``re`` finds."""
+    """All cue patterns run as one RE2 set, whose \\w, \\s and \\b know only ASCII; the text is
+    mapped first so that it finds exactly the patterns Python's Unicode ``re`` finds: on every
+    corpus sentence, a long text, cases where the two engines differ without the mapping, and
+    random mixtures of cue words with accented letters, odd spaces and marks."""
+    import random
     import re
 
     import pandas as pd
@@ -69,6 +72,14 @@ def test_the_re2_set_matches_what_pythons_re_matches():
 
     texts = pd.read_csv(ROOT / "data" / "sentences.csv")["text"].tolist()
     texts.append(" ".join(texts[::25])[:20000])
+    texts += ["The minister denied\u00a0that he was there.", "The minister denied\vthat.", "denied\x1cthat",
+              "The ministry denied the Médecins Sans Frontières report.", "It was fakeé news.",
+              "Officials said the ñkilled", "x \ud800 denied it", "İ denied the report", "not\u2009true"]
+    rng = random.Random(0)
+    pool = ["denied", "the", "report", "as", "false", "said", "killed", "accused", "of", "not", "true", "é",
+            "\u00a0", "\v", "\x1c", "\u2009", "\u3000", "\u0301", "ñ", "İ", "\u201c", "\u2014", "_", "#", "0", "\t",
+            "\n", " ", " ", " ", "-", "'", "\U0001f600", "ß", "\u0660", "\ud800", "i", "we", "never", "blamed", "for"]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
     differ = [t for t in texts if (F.scoped_cues(t), F.lexicon_vote(t)) != by_re(t)]
     assert differ == []
     assert F.lexicon_vote("They denied it.") == "denial" and F.lexicon_vote("Police blamed him.") == "accusation"
@@ -99,3 +110,13 @@ def test_strip_accents_equals_scikit_learns():
     block = "".join(map(chr, range(0xA0, 0x3000)))  # Latin, Greek, Cyrillic, combining marks, symbols ...
     texts += [block[i:i + 60] for i in range(0, len(block), 60)]
     assert [strip_accents(t) for t in texts] == [strip_accents_unicode(t) for t in texts]
+
+
+def test_caches_keyed_by_input_stay_bounded_and_keep_caching(monkeypatch):
+    from stance import features as F
+    monkeypatch.setattr(F, "_CACHE_MAX_SIZE", 10)
+    cache = F._BoundedCache(str.upper)
+    for i in range(25):
+        assert cache[f"tok{i}"] == f"TOK{i}"
+    assert cache["x" * 100] == "X" * 100
+    assert len(cache) <= 10 and "tok24" in cache and "x" * 100 not in cache

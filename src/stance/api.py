@@ -159,7 +159,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-# Requests with more texts (or longer reports) than this are classified in the threadpool, so a
+# Requests with more texts, or more characters, than this are classified in the threadpool, so a
 # large request does not hold up /health and small requests; small ones run inline (faster).
 INLINE_TEXTS = 16
 INLINE_CHARS = 5000
@@ -174,6 +174,7 @@ class _Gateway:
     (which cost more than classifying a sentence). ``fast_predict`` returns ``None`` for
     anything it does not accept; such a request goes on to the FastAPI route with its body, so
     every error and every response is the route's own (tests compare the two byte for byte).
+    A client that disconnects before its body is complete gets no answer from either.
     """
 
     def __init__(self, app: Any, max_body: int, fast_predict: Any = None) -> None:
@@ -283,6 +284,8 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         for t in texts:
             if type(t) is not str or len(t) > max_chars or not t.strip():
                 return None
+        if sum(map(len, texts)) > INLINE_CHARS:  # the route classifies it in the threadpool
+            return None
         return _predict_body(m, texts)
 
     app.add_middleware(_Gateway, max_body=max_body, fast_predict=fast_predict if fast_path else None)
@@ -315,7 +318,8 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         def work() -> Response:
             return Response(_predict_body(m, req.texts), media_type="application/json")
 
-        return work() if len(req.texts) <= INLINE_TEXTS else await run_in_threadpool(work)
+        inline = len(req.texts) <= INLINE_TEXTS and sum(map(len, req.texts)) <= INLINE_CHARS
+        return work() if inline else await run_in_threadpool(work)
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, summary="Classify every sentence of a report",
               openapi_extra=_body_schema(AnalyzeRequest), responses=_UNPROCESSABLE)

@@ -185,7 +185,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     from stance import load_model
     from stance.data import read_report, read_texts
-    to_stdout = args.output is None or str(args.output) == "-"
+    to_stdout = args.output is None or str(args.output) in ("-", "/dev/stdout", "/dev/fd/1")
     if not to_stdout:
         _check_writable(args.output, create_parent=False)
     if args.input is not None and args.texts:
@@ -211,16 +211,27 @@ def cmd_predict(args: argparse.Namespace) -> int:
     rows = _predict_rows(model, frame, args.text_column, article=args.article, batch_size=args.batch_size)
     # errors="backslashreplace": a lone surrogate (valid in JSON input, not in UTF-8) is written
     # as its escape, which in JSONL output is the same JSON string
-    if to_stdout:
-        if hasattr(sys.stdout, "reconfigure"):
-            sys.stdout.reconfigure(errors="backslashreplace")
-        _emit(rows, args.format, sys.stdout)
-    else:
-        from stance.files import atomic_path
+    if to_stdout or str(args.output) in _STD_STREAMS:
+        stream = sys.stdout if to_stdout else sys.stderr
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+        _emit(rows, args.format, stream)
+        return 0
+    from stance.files import atomic_path
+    try:
         with atomic_path(args.output) as tmp, open(tmp, "w", encoding="utf-8", errors="backslashreplace",
                                                    newline="") as fh:
             _emit(rows, args.format, fh)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk, a device that refuses the output ...
+        raise DataError(f"cannot write the output: {exc.strerror or exc}", file=args.output) from exc
     return 0
+
+
+# Paths that name this process's own output streams: written to the stream, never replaced
+# or reopened (reopening /dev/stdout would truncate the file the shell redirected it to).
+_STD_STREAMS = ("/dev/stderr", "/dev/fd/2")
 
 
 _OUTPUT_KEYS = {"text", "label", "scores", "doc", "sentence", "start", "end"} | {f"p_{lab}" for lab in LABELS}
@@ -258,11 +269,11 @@ def _flat(row: dict) -> dict:
 
 def _emit(rows: Iterable[dict], fmt: str, fh: TextIO) -> None:
     if fmt == "jsonl":
+        # non-ASCII as is on a UTF-8 stream, else as JSON escapes (backslashreplace would write
+        # Python's \U0001f600, which is not JSON)
+        ascii_only = (getattr(fh, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "") != "utf8"
         for r in rows:
-            # an input column missing from some rows (pandas fills NaN) or holding NaN becomes null:
-            # NaN is not JSON
-            r = {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
-            fh.write(json.dumps(r, ensure_ascii=False, default=str, allow_nan=False) + "\n")
+            fh.write(json.dumps(_json_safe(r), ensure_ascii=ascii_only, default=str, allow_nan=False) + "\n")
     elif fmt == "csv":
         writer = None
         for r in rows:
@@ -282,10 +293,32 @@ def _emit(rows: Iterable[dict], fmt: str, fh: TextIO) -> None:
             fh.write(f"{r['label']:<11} {s['denial']:>7.3f} {s['accusation']:>7.3f} {s['neutral']:>7.3f}  {text}\n")
 
 
+def _json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinite float, at any depth, made ``None``: an input column
+    missing from some rows (pandas fills NaN) or holding NaN is written as null, since NaN is
+    not JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def _check_writable(path: Path, *, create_parent: bool) -> None:
     """Fail before long work if ``path`` cannot be written."""
+    from stance.files import writes_in_place
+    if str(path) in _STD_STREAMS:
+        return
     if path.is_dir():
         raise DataError("is a directory, not a file", file=path)
+    if writes_in_place(path):  # a link or a device: opened and written where it is
+        if path.exists() and not os.access(path, os.W_OK):
+            raise DataError("cannot write here (permission denied)", file=path)
+        if not path.exists():
+            raise DataError("is a link to nothing", file=path)
+        return
     parent = path.parent
     if not parent.exists():
         if not create_parent:
@@ -312,10 +345,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except OSError as exc:  # e.g. a full disk or a device that refuses the output
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"stance {args.verb}: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 1
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def _tables() -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
     return exact, prefixes
 
 
-# Tokens and chunks longer than this are not cached, and the caches stop growing at
+# Tokens longer than this are not cached, and a cache is emptied when it reaches
 # _CACHE_MAX_SIZE entries: a cache keyed by client input must not let a client fill memory
 # with junk strings (65,536 entries of 20,000 characters).
 _CACHE_MAX_LEN = 40
@@ -141,10 +141,10 @@ _CACHE_MAX_SIZE = 65536
 
 
 class _BoundedCache(dict):
-    """A dict that computes missing keys with ``fn`` and stores them while it is small enough.
-
-    A plain ``dict.get`` is the hot path (no function-call wrapper, unlike ``lru_cache``); once
-    full, new keys are computed every time but never stored, so memory stays bounded."""
+    """A dict that computes missing keys with ``fn`` and stores them (keys of up to
+    ``_CACHE_MAX_LEN`` characters). A plain ``dict`` lookup is the hot path (no function-call
+    wrapper, unlike ``lru_cache``); once full it is emptied and refilled, so memory stays bounded
+    and junk keys cannot keep new ones out for good."""
 
     def __init__(self, fn: Any) -> None:
         super().__init__()
@@ -152,7 +152,9 @@ class _BoundedCache(dict):
 
     def __missing__(self, key: str) -> Any:
         value = self.fn(key)
-        if len(key) <= _CACHE_MAX_LEN and len(self) < _CACHE_MAX_SIZE:
+        if len(key) <= _CACHE_MAX_LEN:
+            if len(self) >= _CACHE_MAX_SIZE:
+                self.clear()
             self[key] = value
         return value
 
@@ -270,10 +272,11 @@ _DENY_INDEX, _ACCUSE_INDEX = len(_SCOPE_NAMES), len(_SCOPE_NAMES) + 1
 @lru_cache(maxsize=1)
 def _cue_set() -> Any:
     """Every scoped pattern and the keyword rule's two patterns in one RE2 set: one pass over
-    the text tells which of them match (linear time, about ten times faster than running
-    Python's ``re`` pattern by pattern). The patterns are matched against the lower-cased text,
-    so they are written in lower case. RE2's ``\\w`` and ``\\b`` know only ASCII letters; on
-    every corpus sentence the set matches exactly what Python's ``re`` does (tests check it)."""
+    the text tells which of them match (linear time; on sentences about ten times faster than
+    running Python's ``re`` pattern by pattern, though slower on long texts dense with cues,
+    where ``re`` stops at a pattern's first match). The patterns are matched against the
+    lower-cased text, so they are written in lower case; :func:`_for_re2` makes RE2's ASCII
+    ``\\w``, ``\\s`` and ``\\b`` mean what Python's Unicode ones mean (tests check it)."""
     import re2
 
     options = re2.Options()
@@ -289,13 +292,33 @@ def _fold(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u2018", "'").lower()
 
 
+# ASCII characters whose class is the same for RE2 and Python's re (\v and \x1c-\x1f are
+# whitespace only for Python).
+_RE2_PLAIN = frozenset(chr(i) for i in range(128)) - set("\v\x1c\x1d\x1e\x1f")
+
+
+def _stand_in(char: str) -> str:
+    """An ASCII character of the same class for Python's re as ``char``, and found in no
+    pattern: "0" for a word character (a letter or digit of any script), a tab for whitespace,
+    "#" for anything else (punctuation, symbols, combining marks, lone surrogates)."""
+    return "0" if char.isalnum() or char == "_" else "\t" if char.isspace() else "#"
+
+
+def _for_re2(low: str) -> str:
+    """``low`` with every character outside :data:`_RE2_PLAIN` replaced by its
+    :func:`_stand_in`: one character for one, so lengths and windows (``.{0,80}``) are kept,
+    and each pattern matches the result under RE2 exactly when it matches ``low`` under
+    Python's re (the patterns hold no digits, tabs or "#")."""
+    for char in set(low).difference(_RE2_PLAIN):
+        low = low.replace(char, _stand_in(char))
+    return low
+
+
 @lru_cache(maxsize=1)
 def _matches(text: str) -> frozenset[int]:
     """Indices of the patterns of :func:`_cue_set` that match ``text``. Cached for the last
     text only: the pieces of one pipeline ask for the same text one after the other."""
-    # bytes, because RE2 reads UTF-8; "surrogatepass" keeps a lone surrogate (valid JSON) from
-    # raising: its bytes match no letter, as the surrogate matches none in Python's re
-    return frozenset(_cue_set().Match(_fold(text).encode("utf-8", "surrogatepass")) or ())
+    return frozenset(_cue_set().Match(_for_re2(_fold(text)).encode("ascii")) or ())
 
 
 def scoped_cues(text: str) -> list[str]:

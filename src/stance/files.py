@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["temp_beside", "publish", "atomic_path"]
+__all__ = ["temp_beside", "publish", "atomic_path", "writes_in_place"]
 
 
 def temp_beside(path: Path) -> Path:
@@ -27,17 +27,22 @@ def publish(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def writes_in_place(path: str | Path) -> bool:
+    """Whether output to ``path`` is written in place rather than atomically: ``path`` is a
+    symbolic link (the kernel follows it on open, with its usual protections, as the shell's
+    ``>`` does) or exists and is not a regular file (a FIFO, ``/dev/null``, a terminal), which a
+    rename would replace with a file."""
+    path = Path(path)
+    return path.is_symlink() or (path.exists() and not path.is_file())
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces ``path``, on failure it is removed.
 
-    A symbolic link is followed (its target is replaced, the link kept); a path that exists but
-    is not a regular file (a FIFO, ``/dev/null``, a terminal) is yielded itself and written in
-    place, since renaming over it would replace the device or pipe with a file."""
+    Where :func:`writes_in_place` holds, ``path`` itself is yielded and written in place."""
     path = Path(path)
-    if path.is_symlink():
-        path = Path(os.path.realpath(path))
-    if path.exists() and not path.is_file():
+    if writes_in_place(path):
         yield path
         return
     tmp = temp_beside(path)

@@ -43,7 +43,9 @@ def fit(frame: pd.DataFrame, **params: Any) -> Any:
     pipeline = build_pipeline(**{**DEFAULT_PARAMS, **params})
     try:
         pipeline.fit(frame["text"].tolist(), frame["label"].tolist())
-    except ValueError as exc:  # e.g. a corpus so small that no word n-gram is in min_df sentences
+    except ValueError as exc:  # a corpus so small that no word n-gram is in min_df sentences
+        if "no terms remain" not in str(exc) and "empty vocabulary" not in str(exc):
+            raise
         raise DataError(f"cannot fit the model on these {len(frame)} sentences: {exc}") from exc
     return _strip_unpicklable_state(pipeline)
 
