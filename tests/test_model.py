@@ -140,16 +140,23 @@ def test_train_refuses_a_split_without_every_label(tiny_frame):
         train(tiny_frame[tiny_frame.label != "neutral"], search=False, progress=False)
 
 
-def test_compiled_inference_equals_the_pipeline(tiny_model, tiny_frame):
+@pytest.mark.parametrize("native", [True, False], ids=["C sums", "Python sums"])
+def test_compiled_inference_equals_the_pipeline(tiny_model, tiny_frame, native):
     """StanceModel's compiled per-text path gives predict_proba's numbers (to 1e-12) on varied
-    input: corpus sentences, empty and whitespace strings, unknown words, quotes, long text."""
+    input: corpus sentences, empty and whitespace strings, unknown words, quotes, long text,
+    repeated terms; with the sums in the C extension and in Python."""
+    from stance.predict import _Compiled, _native_scorer
+    if native and _native_scorer() is None:
+        pytest.skip("the optional C extension stance._score is not built here")
     texts = tiny_frame["text"].tolist() + [
         "", "   ", "zzzz qqqq", "\u201cWe never did it,\u201d she said.", "Ünïcödé dénïal — rejected!",
-        " ".join(tiny_frame["text"]) * 3, "They denied it. They denied it again?"]
+        " ".join(tiny_frame["text"]) * 3, "They denied it. They denied it again?", "denied " * 300]
+    compiled = _Compiled(tiny_model.pipeline, native=native)
+    assert (compiled.scorer is not None) == native
+    reference = tiny_model.pipeline.predict_proba(texts)
+    np.testing.assert_allclose(compiled.predict_proba(texts), reference, rtol=0, atol=1e-12)
     assert tiny_model._compiled is not None
-    compiled = tiny_model.predict_proba(texts)
-    reference = tiny_model.pipeline.predict_proba(texts)[:, tiny_model._columns]
-    np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tiny_model.predict_proba(texts), reference[:, tiny_model._columns], rtol=0, atol=1e-12)
 
 
 def test_build_pipeline_defaults_are_the_default_params():

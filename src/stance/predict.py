@@ -77,9 +77,11 @@ class _Compiled:
     Pipelines of any other shape are not compiled (the pipeline itself is used).
     """
 
-    def __init__(self, pipeline: Any) -> None:
+    def __init__(self, pipeline: Any, native: bool = True) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
+
+        scorer = _native_scorer() if native else None
 
         union = pipeline.named_steps["features"]
         clf = pipeline.named_steps["clf"]
@@ -101,8 +103,12 @@ class _Compiled:
                 idf = np.asarray(piece.idf_, dtype=np.float64)
                 block = coef[:, offset:offset + width] * w * idf  # each term's weights, times its idf
                 table = dict(zip(terms, zip(*(row.tolist() for row in block), (idf * idf).tolist())))
+                fast = None
+                if scorer is not None:  # the same four numbers per term, in the C extension's table
+                    rows = np.ascontiguousarray(np.vstack([block, idf * idf]).T, dtype=np.float64)
+                    fast = scorer.build(terms, rows.tobytes())
                 self.pieces.append(("tfidf", _analyzer(piece), table, piece.sublinear_tf, piece.binary,
-                                    piece.norm == "l2"))
+                                    piece.norm == "l2", fast))
             elif hasattr(piece, "row") and hasattr(piece, "n_features_out_"):
                 width = piece.n_features_out_
                 self.pieces.append(("dense", piece.row, coef[:, offset:offset + width] * w))
@@ -112,14 +118,24 @@ class _Compiled:
         if offset != coef.shape[1]:
             raise TypeError("feature width does not match the classifier")
         self.intercept = [float(v) for v in clf.intercept_]
+        self.scorer = scorer
 
     def decision(self, text: str) -> list[float]:
         """The classifier's decision function for one text, one value per class."""
         s0, s1, s2 = self.intercept
         for piece in self.pieces:
             if piece[0] == "tfidf":
-                _, analyzer, table, sublinear, binary, l2 = piece
+                _, analyzer, table, sublinear, binary, l2, fast = piece
                 grams = analyzer(text)
+                if fast is not None:
+                    a0, a1, a2, norm = self.scorer.score(fast, grams if type(grams) is list else list(grams),
+                                                         sublinear, binary)
+                    if norm:  # 0 when no term is in the vocabulary (every idf is positive)
+                        scale = 1.0 / math.sqrt(norm) if l2 else 1.0
+                        s0 += a0 * scale
+                        s1 += a1 * scale
+                        s2 += a2 * scale
+                    continue
                 counts = Counter(grams)
                 rows = list(filter(None, map(table.get, counts)))  # the terms in the vocabulary
                 if not rows:
@@ -156,6 +172,16 @@ class _Compiled:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         return np.array([self.proba(t) for t in texts], dtype=np.float64).reshape(len(texts), 3)
+
+
+def _native_scorer() -> Any:
+    """The optional C extension ``stance._score`` (built at install when a C compiler is there),
+    or ``None``: the pure-Python sums give the same numbers (tests check both)."""
+    try:
+        from stance import _score
+    except ImportError:
+        return None
+    return _score
 
 
 def _analyzer(vectorizer: Any) -> Any:
