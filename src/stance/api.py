@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import math
@@ -361,7 +362,12 @@ def _predict_body(model: StanceModel, texts: list[str]) -> bytes:
     d, a, n = LABELS
     items = ", ".join([f'{{"label": "{p.label}", "scores": {{"{d}": {p.scores[d]!r}, "{a}": {p.scores[a]!r}, '
                        f'"{n}": {p.scores[n]!r}}}}}' for p in model.predict(texts)])
-    return f'{{"model": {json.dumps(model.info)}, "predictions": [{items}]}}'.encode()
+    return f'{{"model": {_info_json(**model.info)}, "predictions": [{items}]}}'.encode()
+
+
+@functools.lru_cache(maxsize=8)
+def _info_json(name: str, version: str, sha256: str) -> str:
+    return json.dumps({"name": name, "version": version, "sha256": sha256})
 
 
 def _json(payload: dict) -> Response:
