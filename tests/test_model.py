@@ -147,6 +147,8 @@ def test_compiled_inference_equals_the_pipeline(tiny_model, tiny_frame, native):
     repeated terms; with the sums in the C extension and in Python."""
     from stance.predict import _Compiled, _native_scorer
     if native and _native_scorer() is None:
+        if os.environ.get("STANCE_REQUIRE_NATIVE"):  # set by .ci/run: there, a failed build is a failure
+            pytest.fail("the C extension stance._score was not built")
         pytest.skip("the optional C extension stance._score is not built here")
     texts = tiny_frame["text"].tolist() + [
         "", "   ", "zzzz qqqq", "\u201cWe never did it,\u201d she said.", "Ünïcödé dénïal — rejected!",
@@ -157,6 +159,30 @@ def test_compiled_inference_equals_the_pipeline(tiny_model, tiny_frame, native):
     np.testing.assert_allclose(compiled.predict_proba(texts), reference, rtol=0, atol=1e-12)
     assert tiny_model._compiled is not None
     np.testing.assert_allclose(tiny_model.predict_proba(texts), reference[:, tiny_model._columns], rtol=0, atol=1e-12)
+
+
+def test_the_c_sums_survive_grams_that_change_the_list():
+    """A gram whose __eq__ runs Python code that empties the list being scored (not something
+    the analyzers produce, but the extension must not read freed memory)."""
+    import struct
+
+    from stance.predict import _native_scorer
+    scorer = _native_scorer()
+    if scorer is None:
+        pytest.skip("the optional C extension stance._score is not built here")
+    table = scorer.build(["alpha", "beta"], struct.pack("8d", *range(8)))
+    grams: list = []
+
+    class Evil(str):
+        def __hash__(self):
+            return hash("alpha")
+
+        def __eq__(self, other):
+            grams.clear()
+            return False
+
+    grams[:] = [Evil("x"), "beta", "alpha"]
+    assert scorer.score(table, grams, True, False) == (4.0 + 0.0, 5.0 + 1.0, 6.0 + 2.0, 7.0 + 3.0)
 
 
 def test_build_pipeline_defaults_are_the_default_params():

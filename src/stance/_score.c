@@ -12,6 +12,7 @@
 #include <Python.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     Py_ssize_t mask;      /* capacity - 1; capacity is a power of two */
@@ -52,16 +53,21 @@ static PyObject *build(PyObject *self, PyObject *args) {
     PyObject *terms;
     Py_buffer buf;
     if (!PyArg_ParseTuple(args, "O!y*", &PyList_Type, &terms, &buf)) return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(terms);
+    /* a tuple snapshot: comparing keys may run Python code (a str subclass's __eq__) that
+       could change the list under the loop */
+    PyObject *seq = PyList_AsTuple(terms);
+    if (seq == NULL) { PyBuffer_Release(&buf); return NULL; }
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
     if (buf.len != (Py_ssize_t)(4 * n * sizeof(double))) {
         PyBuffer_Release(&buf);
+        Py_DECREF(seq);
         PyErr_SetString(PyExc_ValueError, "weights must hold 4 doubles per term");
         return NULL;
     }
     Py_ssize_t cap = 8;
     while (cap < 2 * n + 8) cap <<= 1;  /* load factor under one half */
     Table *t = PyMem_Calloc(1, sizeof(Table));
-    if (t == NULL) { PyBuffer_Release(&buf); return PyErr_NoMemory(); }
+    if (t == NULL) { PyBuffer_Release(&buf); Py_DECREF(seq); return PyErr_NoMemory(); }
     t->mask = cap - 1;
     t->keys = PyMem_Calloc((size_t)cap, sizeof(PyObject *));
     t->hashes = PyMem_Calloc((size_t)cap, sizeof(Py_hash_t));
@@ -73,9 +79,9 @@ static PyObject *build(PyObject *self, PyObject *args) {
     }
     capsule = PyCapsule_New(t, CAPSULE, table_free);
     if (capsule == NULL) goto fail;
-    const double *w = (const double *)buf.buf;
+    const char *w = (const char *)buf.buf;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *key = PyList_GET_ITEM(terms, i);
+        PyObject *key = PyTuple_GET_ITEM(seq, i);
         if (!PyUnicode_Check(key)) {
             PyErr_SetString(PyExc_TypeError, "terms must be str");
             goto fail_capsule;
@@ -93,16 +99,20 @@ static PyObject *build(PyObject *self, PyObject *args) {
         Py_INCREF(key);
         t->keys[slot] = key;
         t->hashes[slot] = h;
-        for (int k = 0; k < 4; k++) t->weights[4 * slot + k] = w[4 * i + k];
+        /* memcpy: the buffer need not be aligned for doubles */
+        memcpy(t->weights + 4 * slot, w + 4 * i * sizeof(double), 4 * sizeof(double));
     }
     PyBuffer_Release(&buf);
+    Py_DECREF(seq);
     return capsule;
 fail_capsule:
     PyBuffer_Release(&buf);
+    Py_DECREF(seq);
     Py_DECREF(capsule);  /* frees the table */
     return NULL;
 fail:
     PyBuffer_Release(&buf);
+    Py_DECREF(seq);
     if (t != NULL) {
         PyMem_Free(t->keys);
         PyMem_Free(t->hashes);
@@ -123,13 +133,15 @@ static PyObject *score(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO!pp", &capsule, &PyList_Type, &grams, &sublinear, &binary)) return NULL;
     Table *t = (Table *)PyCapsule_GetPointer(capsule, CAPSULE);
     if (t == NULL) return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(grams);
+    PyObject *seq = PyList_AsTuple(grams);  /* a snapshot, as in build() */
+    if (seq == NULL) return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
     Py_ssize_t local[256];
     Py_ssize_t *slots = n <= 256 ? local : PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
-    if (slots == NULL) return PyErr_NoMemory();
+    if (slots == NULL) { Py_DECREF(seq); return PyErr_NoMemory(); }
     Py_ssize_t m = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *g = PyList_GET_ITEM(grams, i);
+        PyObject *g = PyTuple_GET_ITEM(seq, i);
         Py_hash_t h = PyObject_Hash(g);
         if (h == -1) goto fail;
         Py_ssize_t slot = find(t, g, h);
@@ -151,9 +163,11 @@ static PyObject *score(PyObject *self, PyObject *args) {
         i = j;
     }
     if (slots != local) PyMem_Free(slots);
+    Py_DECREF(seq);
     return Py_BuildValue("(dddd)", a0, a1, a2, norm);
 fail:
     if (slots != local) PyMem_Free(slots);
+    Py_DECREF(seq);
     return NULL;
 }
 

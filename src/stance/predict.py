@@ -106,7 +106,10 @@ class _Compiled:
                 fast = None
                 if scorer is not None:  # the same four numbers per term, in the C extension's table
                     rows = np.ascontiguousarray(np.vstack([block, idf * idf]).T, dtype=np.float64)
-                    fast = scorer.build(terms, rows.tobytes())
+                    try:
+                        fast = scorer.build(terms, rows.tobytes())
+                    except (TypeError, ValueError):  # e.g. terms that are not str: the Python sums
+                        fast = None
                 self.pieces.append(("tfidf", _analyzer(piece), table, piece.sublinear_tf, piece.binary,
                                     piece.norm == "l2", fast))
             elif hasattr(piece, "row") and hasattr(piece, "n_features_out_"):
