@@ -102,14 +102,15 @@ class _Compiled:
                 width = len(terms)
                 idf = np.asarray(piece.idf_, dtype=np.float64)
                 block = coef[:, offset:offset + width] * w * idf  # each term's weights, times its idf
-                table = dict(zip(terms, zip(*(row.tolist() for row in block), (idf * idf).tolist())))
-                fast = None
-                if scorer is not None:  # the same four numbers per term, in the C extension's table
+                fast = table = None
+                if scorer is not None:  # the four numbers per term, in the C extension's table
                     rows = np.ascontiguousarray(np.vstack([block, idf * idf]).T, dtype=np.float64)
                     try:
                         fast = scorer.build(terms, rows.tobytes())
                     except (TypeError, ValueError):  # e.g. terms that are not str: the Python sums
                         fast = None
+                if fast is None:  # the same numbers in a dict, for the Python sums
+                    table = dict(zip(terms, zip(*(row.tolist() for row in block), (idf * idf).tolist())))
                 self.pieces.append(("tfidf", _analyzer(piece), table, piece.sublinear_tf, piece.binary,
                                     piece.norm == "l2", fast))
             elif hasattr(piece, "row") and hasattr(piece, "n_features_out_"):
