@@ -86,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-column", default="text", help="column holding the text in .csv/.jsonl (default text)")
     p.add_argument("--article", action="store_true", help="treat each input as a whole report (a .txt file is one report)")
     p.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
-    p.add_argument("--output", type=Path, help="write here instead of standard output (`-`: standard output)")
+    p.add_argument("--output", type=Path,
+                   help="write here instead of standard output (`-`: standard output); a regular file is written "
+                        "to a temporary file and renamed into place, a link, FIFO or device is written in place")
     p.add_argument("--batch-size", type=_positive, default=1000, help=argparse.SUPPRESS)
     _model_arg(p)
 
