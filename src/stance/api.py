@@ -358,10 +358,11 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 def _predict_body(model: StanceModel, texts: list[str]) -> bytes:
     """The JSON body of a ``/v1/predict`` response: ``json.dumps`` of ``{"model": model.info,
     "predictions": [p.to_dict(), ...]}``, with each prediction written from a template (its label
-    is one of the fixed labels, its scores finite floats, which ``json`` writes as ``repr``)."""
+    is the first of the fixed labels with the highest score, as in :meth:`StanceModel.predict`, its
+    scores finite floats, which ``json`` writes as ``repr``)."""
     d, a, n = LABELS
-    items = ", ".join([f'{{"label": "{p.label}", "scores": {{"{d}": {p.scores[d]!r}, "{a}": {p.scores[a]!r}, '
-                       f'"{n}": {p.scores[n]!r}}}}}' for p in model.predict(texts)])
+    items = ", ".join([f'{{"label": "{LABELS[r.index(max(r))]}", "scores": {{"{d}": {r[0]!r}, "{a}": {r[1]!r}, '
+                       f'"{n}": {r[2]!r}}}}}' for r in model.rows(texts)])
     return f'{{"model": {_info_json(**model.info)}, "predictions": [{items}]}}'.encode()
 
 

@@ -314,11 +314,26 @@ def _for_re2(low: str) -> str:
     return low
 
 
+def _re2_bytes_python(low: str) -> bytes:
+    return _for_re2(low).encode("ascii")
+
+
+@lru_cache(maxsize=1)
+def _re2_bytes() -> Any:
+    """``_for_re2(low).encode("ascii")``, by the optional C extension when it is built (tests
+    check that the two agree)."""
+    try:
+        from stance._score import re2_bytes
+    except ImportError:
+        return _re2_bytes_python
+    return re2_bytes
+
+
 @lru_cache(maxsize=1)
 def _matches(text: str) -> frozenset[int]:
     """Indices of the patterns of :func:`_cue_set` that match ``text``. Cached for the last
     text only: the pieces of one pipeline ask for the same text one after the other."""
-    return frozenset(_cue_set().Match(_for_re2(_fold(text)).encode("ascii")) or ())
+    return frozenset(_cue_set().Match(_re2_bytes()(_fold(text))) or ())
 
 
 def scoped_cues(text: str) -> list[str]:
@@ -345,6 +360,29 @@ def cue_sequence(text: str) -> list[str]:
     return grams
 
 
+_SCOPE_GRAMS = tuple("S:" + name for name in _SCOPE_NAMES)
+
+
+def scope_grams(text: str, vote: bool) -> list[str]:
+    """The grams of :func:`cue_sequence` (``vote``) or :func:`cue_sequence_no_vote` that are not
+    n-grams of the tag sequence: the matching scoped patterns (``S:deny_claim`` ...) and the
+    keyword rule's vote. The C analyzer (``stance._score.score_cues``) makes the rest."""
+    found = _matches(text)
+    grams = [_SCOPE_GRAMS[i] for i in sorted(found) if i < len(_SCOPE_GRAMS)]
+    if vote:
+        grams.append("L:" + _vote(found))
+    return grams
+
+
+def tagger_entries() -> tuple[list[tuple[str, int]], list[tuple[str, int]], list[str]]:
+    """The cue lexicon for ``stance._score.tagger``: (word, groups) and (prefix, groups) pairs,
+    groups as a bit mask over :data:`GROUP_NAMES`, and the group names."""
+    bit = {g: 1 << i for i, g in enumerate(GROUP_NAMES)}
+    exact, prefixes = _tables()
+    return ([(w, sum(bit[g] for g in set(gs))) for w, gs in exact.items()],
+            [(p, bit[g]) for p, g in prefixes], list(GROUP_NAMES))
+
+
 def cue_sequence_no_vote(text: str) -> list[str]:
     """Analyzer for a TfidfVectorizer: n-grams (1-3) over the sentence's sequence of cue tags.
 
@@ -361,8 +399,7 @@ def cue_sequence_no_vote(text: str) -> list[str]:
     seq.append("</s>")
     grams = seq + list(map(" ".join, zip(seq, seq[1:])))
     grams += map(" ".join, zip(seq, seq[1:], seq[2:]))
-    found = _matches(text)
-    grams += ["S:" + name for i, name in enumerate(_SCOPE_NAMES) if i in found]
+    grams += scope_grams(text, vote=False)
     return grams
 
 

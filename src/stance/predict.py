@@ -111,8 +111,9 @@ class _Compiled:
                         fast = None
                 if fast is None:  # the same numbers in a dict, for the Python sums
                     table = dict(zip(terms, zip(*(row.tolist() for row in block), (idf * idf).tolist())))
+                sums = _native_sums(piece, scorer, fast) if fast is not None else None
                 self.pieces.append(("tfidf", _analyzer(piece), table, piece.sublinear_tf, piece.binary,
-                                    piece.norm == "l2", fast))
+                                    piece.norm == "l2", sums))
             elif hasattr(piece, "row") and hasattr(piece, "n_features_out_"):
                 width = piece.n_features_out_
                 self.pieces.append(("dense", piece.row, coef[:, offset:offset + width] * w))
@@ -129,17 +130,16 @@ class _Compiled:
         s0, s1, s2 = self.intercept
         for piece in self.pieces:
             if piece[0] == "tfidf":
-                _, analyzer, table, sublinear, binary, l2, fast = piece
-                grams = analyzer(text)
-                if fast is not None:
-                    a0, a1, a2, norm = self.scorer.score(fast, grams if type(grams) is list else list(grams),
-                                                         sublinear, binary)
+                _, analyzer, table, sublinear, binary, l2, sums = piece
+                if sums is not None:
+                    a0, a1, a2, norm = sums(text)
                     if norm:  # 0 when no term is in the vocabulary (every idf is positive)
                         scale = 1.0 / math.sqrt(norm) if l2 else 1.0
                         s0 += a0 * scale
                         s1 += a1 * scale
                         s2 += a2 * scale
                     continue
+                grams = analyzer(text)
                 counts = Counter(grams)
                 rows = list(filter(None, map(table.get, counts)))  # the terms in the vocabulary
                 if not rows:
@@ -186,6 +186,49 @@ def _native_scorer() -> Any:
     except ImportError:
         return None
     return _score
+
+
+_WORD_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default token_pattern
+
+
+def _native_sums(vectorizer: Any, scorer: Any, table: Any) -> Any:
+    """A function from a text to the C extension's sums ``(a0, a1, a2, norm)`` for one TF-IDF
+    piece. The word n-grams of scikit-learn's default tokenizer and the cue-tag n-grams of
+    :func:`~stance.features.cue_sequence` are made in C, from the text, without building the
+    n-grams as Python strings, and so are the names and numbers of
+    :func:`~stance.features.mask_names`; any other analyzer's n-grams are made in Python and
+    summed in C.
+    Tests check all three against the pipeline's ``predict_proba``."""
+    from stance.features import (cue_sequence, cue_sequence_no_vote, mask_names, scope_grams, strip_accents,
+                                 tagger_entries)
+
+    sublinear, binary = vectorizer.sublinear_tf, vectorizer.binary
+    lo, hi = vectorizer.ngram_range
+    if (vectorizer.analyzer == "word" and vectorizer.tokenizer is None and vectorizer.token_pattern == _WORD_PATTERN
+            and vectorizer.stop_words is None and lo == 1 and isinstance(vectorizer.input, str)
+            and vectorizer.input == "content"):
+        preprocess = vectorizer.build_preprocessor()
+        if preprocess is mask_names:  # its names and numbers replaced in C
+            def preprocess(text: str) -> str:
+                return strip_accents(scorer.mask(text).lower())
+
+        def words_in_c(text: str) -> tuple[float, float, float, float]:
+            return scorer.score_words(table, preprocess(text), hi, sublinear, binary)
+
+        return words_in_c
+    if vectorizer.analyzer is cue_sequence or vectorizer.analyzer is cue_sequence_no_vote:
+        tagger, vote = scorer.tagger(*tagger_entries()), vectorizer.analyzer is cue_sequence
+
+        def cue_tags_in_c(text: str) -> tuple[float, float, float, float]:
+            return scorer.score_cues(table, tagger, text, scope_grams(text, vote), sublinear, binary)
+
+        return cue_tags_in_c
+    analyzer = _analyzer(vectorizer)
+
+    def grams_in_python(text: str) -> tuple[float, float, float, float]:
+        return scorer.score(table, list(analyzer(text)), sublinear, binary)
+
+    return grams_in_python
 
 
 def _analyzer(vectorizer: Any) -> Any:
@@ -238,12 +281,17 @@ class StanceModel:
         runner = self._compiled if self._compiled is not None else self.pipeline
         return runner.predict_proba(texts)[:, self._columns]
 
+    def rows(self, texts: Sequence[str]) -> list[list[float]]:
+        """:meth:`predict_proba` as Python lists of floats, one per text (a list per text, and no
+        array, is what single statements cost least to get)."""
+        if self._compiled is None:
+            return self.predict_proba(texts).tolist()
+        (c0, c1, c2), proba = self._columns, self._compiled.proba
+        return [[p[c0], p[c1], p[c2]] for p in map(proba, _check_texts(texts))]
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One :class:`Prediction` per text, in input order."""
-        if self._compiled is None:
-            return [_prediction(row) for row in self.predict_proba(texts)]
-        cols, proba = self._columns, self._compiled.proba
-        return [_prediction([p[c] for c in cols]) for p in map(proba, _check_texts(texts))]
+        return [_prediction(row) for row in self.rows(texts)]
 
     def predict_labels(self, texts: Sequence[str]) -> list[str]:
         """Only the labels."""
