@@ -277,3 +277,13 @@ def test_app_leaves_the_garbage_collector_alone_unless_asked(tiny_model):
     with TestClient(create_app(model=tiny_model)) as c:
         assert c.get("/health").status_code == 200
     assert gc.get_freeze_count() == before
+
+
+def test_loads_reads_bodies_as_json_loads_does():
+    from stance.api import _loads
+    bodies = [b'{"texts": ["a"]}', '\ufeff{"texts": ["\u00e9"]}'.encode("utf-8"), '{"texts": ["x"]}'.encode("utf-16"),
+              '{"texts": ["x"]}'.encode("utf-32"), b'{"texts": ["\\ud800"]}', b'[1, 2.5, -3e2, null, true]']
+    assert [_loads(b) for b in bodies] == [json.loads(b) for b in bodies]
+    for bad in (b'{"x": NaN}', b'{"x": 1e999}', b'{"x": ', b'\xff\xfe\xff'):
+        with pytest.raises(ValueError):
+            _loads(bad)

@@ -94,69 +94,87 @@ static uint64_t fnv1a(const char *s, Py_ssize_t n) {
     return h;
 }
 
-/* ---- hash table: byte strings to a payload --------------------------------------------- */
+/* ---- hash table: byte strings to entry numbers ------------------------------------------ */
+
+/* Open addressing over 8-byte slots (the high half of a key's hash and its entry number plus
+   one, 0 for an empty slot): a key not in the table costs one cache line in most cases, which
+   matters more than anything else here once the server's other work has evicted the table
+   from the CPU caches. Payloads live in arrays indexed by entry number. */
+typedef struct {
+    uint32_t tag, entry;
+} Slot;
 
 typedef struct {
-    Py_ssize_t mask;   /* capacity - 1; capacity is a power of two */
-    Py_ssize_t *offs;  /* offset of each slot's key in `keys`, -1 for an empty slot */
-    Py_ssize_t *lens;
-    uint64_t *hashes;
+    uint32_t off, len;  /* of the key's bytes in `keys` */
+} Key;
+
+typedef struct {
+    Py_ssize_t mask;  /* capacity - 1; capacity is a power of two */
+    Slot *slots;
+    Key *entries;
+    uint32_t n;
     char *keys;
 } Map;
 
 static void map_free(Map *m) {
-    PyMem_Free(m->offs);
-    PyMem_Free(m->lens);
-    PyMem_Free(m->hashes);
+    PyMem_Free(m->slots);
+    PyMem_Free(m->entries);
     PyMem_Free(m->keys);
 }
 
 static int map_init(Map *m, Py_ssize_t n, Py_ssize_t key_bytes) {
+    if (n >= (Py_ssize_t)UINT32_MAX || key_bytes >= (Py_ssize_t)UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "vocabulary too large");
+        return -1;
+    }
     Py_ssize_t cap = 8;
-    while (cap < 2 * n + 8) cap <<= 1;  /* load factor under one half */
+    while (3 * cap < 4 * n + 8) cap <<= 1;  /* load factor at most three quarters */
     m->mask = cap - 1;
-    m->offs = PyMem_Malloc((size_t)cap * sizeof(Py_ssize_t));
-    m->lens = PyMem_Calloc((size_t)cap, sizeof(Py_ssize_t));
-    m->hashes = PyMem_Calloc((size_t)cap, sizeof(uint64_t));
+    m->n = 0;
+    m->slots = PyMem_Calloc((size_t)cap, sizeof(Slot));
+    m->entries = PyMem_Malloc((size_t)(n + 1) * sizeof(Key));
     m->keys = PyMem_Malloc((size_t)key_bytes + 1);
-    if (m->offs == NULL || m->lens == NULL || m->hashes == NULL || m->keys == NULL) {
+    if (m->slots == NULL || m->entries == NULL || m->keys == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t i = 0; i < cap; i++) m->offs[i] = -1;
     return 0;
 }
 
-/* The slot of key s (n bytes), or -1. */
+/* The entry number of key s (n bytes, hash h), or -1. */
 static Py_ssize_t map_find(const Map *m, const char *s, Py_ssize_t n, uint64_t h) {
     Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)m->mask);
+    uint32_t tag = (uint32_t)(h >> 32);
     for (;;) {
-        Py_ssize_t off = m->offs[slot];
-        if (off < 0) return -1;
-        if (m->hashes[slot] == h && m->lens[slot] == n && memcmp(m->keys + off, s, (size_t)n) == 0) return slot;
+        Slot e = m->slots[slot];
+        if (e.entry == 0) return -1;
+        if (e.tag == tag) {
+            const Key *k = m->entries + (e.entry - 1);
+            if (k->len == (uint32_t)n && memcmp(m->keys + k->off, s, (size_t)n) == 0) return (Py_ssize_t)e.entry - 1;
+        }
         slot = (slot + 1) & m->mask;
     }
 }
 
-/* Adds a key (copied to `keys` at *used); returns its slot, or -1 if it was there already. */
+/* Adds a key (its bytes copied to `keys` at *used); returns its entry number, or -1 if it was
+   there already. The caller's map_init counted it. */
 static Py_ssize_t map_add(Map *m, const char *s, Py_ssize_t n, Py_ssize_t *used) {
     uint64_t h = fnv1a(s, n);
     if (map_find(m, s, n, h) >= 0) return -1;
     Py_ssize_t slot = (Py_ssize_t)(h & (uint64_t)m->mask);
-    while (m->offs[slot] >= 0) slot = (slot + 1) & m->mask;
+    while (m->slots[slot].entry != 0) slot = (slot + 1) & m->mask;
     memcpy(m->keys + *used, s, (size_t)n);
-    m->offs[slot] = *used;
-    m->lens[slot] = n;
-    m->hashes[slot] = h;
+    m->entries[m->n] = (Key){(uint32_t)*used, (uint32_t)n};
+    m->slots[slot] = (Slot){(uint32_t)(h >> 32), ++m->n};
     *used += n;
-    return slot;
+    return (Py_ssize_t)m->n - 1;
 }
 
 /* ---- the vocabulary table -------------------------------------------------------------- */
 
 typedef struct {
     Map map;
-    double *weights;  /* four per slot */
+    double *weights;  /* four per entry */
 } Table;
 
 static const char *TABLE = "stance._score.Table";
@@ -205,20 +223,20 @@ static PyObject *build(PyObject *self, PyObject *args) {
     t = PyMem_Calloc(1, sizeof(Table));
     if (t == NULL) { PyErr_NoMemory(); goto fail; }
     if (map_init(&t->map, n, total) < 0) goto fail;
-    t->weights = PyMem_Calloc((size_t)(t->map.mask + 1) * 4, sizeof(double));
+    t->weights = PyMem_Calloc((size_t)(n + 1) * 4, sizeof(double));
     if (t->weights == NULL) { PyErr_NoMemory(); goto fail; }
     const char *w = (const char *)buf.buf;
     Py_ssize_t used = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_ssize_t len;
         const char *s = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(seq, i), &len);
-        Py_ssize_t slot = map_add(&t->map, s, len, &used);
-        if (slot < 0) {
+        Py_ssize_t entry = map_add(&t->map, s, len, &used);
+        if (entry < 0) {
             PyErr_SetString(PyExc_ValueError, "duplicate term");
             goto fail;
         }
         /* memcpy: the buffer need not be aligned for doubles */
-        memcpy(t->weights + 4 * slot, w + 4 * i * sizeof(double), 4 * sizeof(double));
+        memcpy(t->weights + 4 * entry, w + 4 * i * sizeof(double), 4 * sizeof(double));
     }
     capsule = PyCapsule_New(t, TABLE, table_free);
     if (capsule == NULL) goto fail;
@@ -236,53 +254,53 @@ fail:
     return NULL;
 }
 
-/* The slots of a text's terms in the vocabulary, repeats included. */
+/* The entry numbers of a text's terms in the vocabulary, repeats included. */
 typedef struct {
-    Py_ssize_t *slots;
+    Py_ssize_t *entries;
     Py_ssize_t n, cap;
     Py_ssize_t local[256];
 } Hits;
 
 static void hits_init(Hits *h) {
-    h->slots = h->local;
+    h->entries = h->local;
     h->n = 0;
     h->cap = 256;
 }
 
 static void hits_free(Hits *h) {
-    if (h->slots != h->local) PyMem_Free(h->slots);
+    if (h->entries != h->local) PyMem_Free(h->entries);
 }
 
 static int hits_add(Hits *h, const Table *t, const char *s, Py_ssize_t n) {
-    Py_ssize_t slot = map_find(&t->map, s, n, fnv1a(s, n));
-    if (slot < 0) return 0;
+    Py_ssize_t entry = map_find(&t->map, s, n, fnv1a(s, n));
+    if (entry < 0) return 0;
     if (h->n == h->cap) {
         Py_ssize_t cap = 2 * h->cap;
         Py_ssize_t *d = PyMem_Malloc((size_t)cap * sizeof(Py_ssize_t));
         if (d == NULL) { PyErr_NoMemory(); return -1; }
-        memcpy(d, h->slots, (size_t)h->n * sizeof(Py_ssize_t));
+        memcpy(d, h->entries, (size_t)h->n * sizeof(Py_ssize_t));
         hits_free(h);
-        h->slots = d;
+        h->entries = d;
         h->cap = cap;
     }
-    h->slots[h->n++] = slot;
+    h->entries[h->n++] = entry;
     return 0;
 }
 
-static int cmp_slot(const void *a, const void *b) {
+static int cmp_entry(const void *a, const void *b) {
     Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
     return (x > y) - (x < y);
 }
 
 static PyObject *sums(Hits *h, const Table *t, int sublinear, int binary) {
-    qsort(h->slots, (size_t)h->n, sizeof(Py_ssize_t), cmp_slot);
+    qsort(h->entries, (size_t)h->n, sizeof(Py_ssize_t), cmp_entry);
     double a0 = 0.0, a1 = 0.0, a2 = 0.0, norm = 0.0;
     for (Py_ssize_t i = 0; i < h->n;) {
         Py_ssize_t j = i + 1;
-        while (j < h->n && h->slots[j] == h->slots[i]) j++;
+        while (j < h->n && h->entries[j] == h->entries[i]) j++;
         Py_ssize_t count = j - i;
         double f = (binary || count == 1) ? 1.0 : sublinear ? log((double)count) + 1.0 : (double)count;
-        const double *w = t->weights + 4 * h->slots[i];
+        const double *w = t->weights + 4 * h->entries[i];
         a0 += f * w[0];
         a1 += f * w[1];
         a2 += f * w[2];
@@ -392,7 +410,7 @@ done:
 
 typedef struct {
     Map exact, prefix;         /* word or prefix -> bit mask of groups */
-    uint32_t *exact_groups, *prefix_groups;  /* per slot */
+    uint32_t *exact_groups, *prefix_groups;  /* per entry */
     int ngroups;
     char *names[MAX_GROUPS];
     Py_ssize_t name_lens[MAX_GROUPS];
@@ -426,7 +444,7 @@ static int fill(Map *m, uint32_t **groups, PyObject *seq) {
     }
     Py_ssize_t total = utf8_total(seq, 1);
     if (total < 0 || map_init(m, n, total) < 0) return -1;
-    *groups = PyMem_Calloc((size_t)(m->mask + 1), sizeof(uint32_t));
+    *groups = PyMem_Calloc((size_t)(n + 1), sizeof(uint32_t));
     if (*groups == NULL) { PyErr_NoMemory(); return -1; }
     Py_ssize_t used = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -435,9 +453,9 @@ static int fill(Map *m, uint32_t **groups, PyObject *seq) {
         if (mask == (unsigned long)-1 && PyErr_Occurred()) return -1;
         Py_ssize_t len;
         const char *s = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(item, 0), &len);
-        Py_ssize_t slot = map_find(m, s, len, fnv1a(s, len));
-        if (slot < 0) slot = map_add(m, s, len, &used);
-        (*groups)[slot] |= (uint32_t)mask;
+        Py_ssize_t entry = map_find(m, s, len, fnv1a(s, len));
+        if (entry < 0) entry = map_add(m, s, len, &used);
+        (*groups)[entry] |= (uint32_t)mask;
     }
     return 0;
 }
@@ -490,14 +508,14 @@ fail:
 /* The groups of a lower-cased token: its exact entry and every prefix entry it starts with. */
 static uint32_t groups_of(const Tagger *g, const char *s, Py_ssize_t n) {
     uint32_t mask = 0;
-    Py_ssize_t slot = map_find(&g->exact, s, n, fnv1a(s, n));
-    if (slot >= 0) mask |= g->exact_groups[slot];
+    Py_ssize_t entry = map_find(&g->exact, s, n, fnv1a(s, n));
+    if (entry >= 0) mask |= g->exact_groups[entry];
     uint64_t h = 1469598103934665603ULL;  /* FNV-1a of s[0:k], grown one byte at a time */
     for (Py_ssize_t k = 1; k <= n; k++) {
         h ^= (unsigned char)s[k - 1];
         h *= 1099511628211ULL;
-        slot = map_find(&g->prefix, s, k, h);
-        if (slot >= 0) mask |= g->prefix_groups[slot];
+        entry = map_find(&g->prefix, s, k, h);
+        if (entry >= 0) mask |= g->prefix_groups[entry];
     }
     return mask;
 }

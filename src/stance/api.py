@@ -100,10 +100,15 @@ def _finite(text: str) -> float:
     return value
 
 
+# json.loads with hooks would build a new decoder for every request
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
+
+
 def _loads(body: bytes) -> Any:
-    """``json.loads`` as strict JSON: NaN and Infinity are refused, as are numbers that overflow a
-    float (they could not be echoed back in a 422)."""
-    return json.loads(body, parse_constant=_reject_constant, parse_float=_finite)
+    """``json.loads(body)`` as strict JSON: NaN and Infinity are refused, as are numbers that
+    overflow a float (they could not be echoed back in a 422). Bytes are decoded as
+    ``json.loads`` decodes them (UTF-8, with or without a BOM, UTF-16 or UTF-32)."""
+    return _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
 
 
 def _parse(model: type[BaseModel], body: bytes) -> Any:
