@@ -64,12 +64,16 @@ def test_re2_bytes_maps_every_code_point_as_python_does(native):
 
 
 def test_the_re2_set_gives_the_same_matches_with_either_mapping(monkeypatch, native):
+    """scope_grams and its hot-path twin agree, with the C or the Python RE2 input."""
     from stance import features as F
     texts = corpus_texts()[::5] + mixtures(3000, 1)
     with_c = [F.scope_grams(t, vote=True) for t in texts]
+    assert [F.scope_grams_function(vote=True)(t) for t in texts] == with_c
+    assert [F.scope_grams_function(vote=False)(t) for t in texts] == [g[:-1] for g in with_c]
     monkeypatch.setattr(F, "_re2_bytes", lambda: F._re2_bytes_python)
     F._matches.cache_clear()
     assert [F.scope_grams(t, vote=True) for t in texts] == with_c
+    assert [F.scope_grams_function(vote=True)(t) for t in texts] == with_c
     F._matches.cache_clear()
 
 
@@ -79,7 +83,8 @@ def test_the_re2_set_gives_the_same_matches_with_either_mapping(monkeypatch, nat
     ({"vote": False}, ["words_in_c", "cue_tags_in_c"]),
     ({"char": True}, ["words_in_c", "grams_in_python", "cue_tags_in_c"]),
     ({"word_ngram_max": 3}, ["words_in_c", "cue_tags_in_c"]),
-], ids=["default", "names kept", "no vote", "char n-grams", "word trigrams"])
+    ({"counts": True}, ["words_in_c", "cue_tags_in_c"]),
+], ids=["default", "names kept", "no vote", "char n-grams", "word trigrams", "dense counts"])
 def test_native_inference_equals_the_pipeline(tiny_frame, native, params, kinds):
     """Each kind of piece the C extension scores (default word tokens with the C name mask or
     scikit-learn's preprocessor, cue tags with and without the vote, any other analyzer's grams)
@@ -90,7 +95,9 @@ def test_native_inference_equals_the_pipeline(tiny_frame, native, params, kinds)
     pipeline = build_pipeline(min_df=1, **params).fit(texts, tiny_frame["label"])
     compiled, python = _Compiled(pipeline, native=True), _Compiled(pipeline, native=False)
     assert compiled.scorer is native and python.scorer is None
-    assert [piece[6].__name__ for piece in compiled.pieces] == kinds
+    assert [piece[6].__name__ for piece in compiled.pieces if piece[0] == "tfidf"] == kinds
+    # with a dense piece, decision() takes its general loop; else the loop over the C sums only
+    assert (compiled.native is None) == ("counts" in params)
     probe = texts + mixtures(1500, 2) + [" ".join(texts) * 20, "denied " * 500, ""]
     reference = pipeline.predict_proba(probe)
     np.testing.assert_allclose(compiled.predict_proba(probe), reference, rtol=0, atol=1e-12)

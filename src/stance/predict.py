@@ -124,10 +124,22 @@ class _Compiled:
             raise TypeError("feature width does not match the classifier")
         self.intercept = [float(v) for v in clf.intercept_]
         self.scorer = scorer
+        # the pieces' C sums and norms, when there is nothing else to compute
+        self.native = ([(p[6], p[5]) for p in self.pieces]
+                       if all(p[0] == "tfidf" and p[6] is not None for p in self.pieces) else None)
 
     def decision(self, text: str) -> list[float]:
         """The classifier's decision function for one text, one value per class."""
         s0, s1, s2 = self.intercept
+        if self.native is not None:  # every piece scored by the C extension
+            for sums, l2 in self.native:
+                a0, a1, a2, norm = sums(text)
+                if norm:  # 0 when no term is in the vocabulary (every idf is positive)
+                    scale = 1.0 / math.sqrt(norm) if l2 else 1.0
+                    s0 += a0 * scale
+                    s1 += a1 * scale
+                    s2 += a2 * scale
+            return [s0, s1, s2]
         for piece in self.pieces:
             if piece[0] == "tfidf":
                 _, analyzer, table, sublinear, binary, l2, sums = piece
@@ -199,28 +211,34 @@ def _native_sums(vectorizer: Any, scorer: Any, table: Any) -> Any:
     :func:`~stance.features.mask_names`; any other analyzer's n-grams are made in Python and
     summed in C.
     Tests check all three against the pipeline's ``predict_proba``."""
-    from stance.features import (cue_sequence, cue_sequence_no_vote, mask_names, scope_grams, strip_accents,
-                                 tagger_entries)
+    from stance.features import (cue_sequence, cue_sequence_no_vote, mask_names, scope_grams_function,
+                                 strip_accents, tagger_entries)
 
     sublinear, binary = vectorizer.sublinear_tf, vectorizer.binary
     lo, hi = vectorizer.ngram_range
     if (vectorizer.analyzer == "word" and vectorizer.tokenizer is None and vectorizer.token_pattern == _WORD_PATTERN
             and vectorizer.stop_words is None and lo == 1 and isinstance(vectorizer.input, str)
             and vectorizer.input == "content"):
-        preprocess = vectorizer.build_preprocessor()
+        preprocess, score_words = vectorizer.build_preprocessor(), scorer.score_words
         if preprocess is mask_names:  # its names and numbers replaced in C
-            def preprocess(text: str) -> str:
-                return strip_accents(scorer.mask(text).lower())
+            mask = scorer.mask
+
+            def words_in_c(text: str) -> tuple[float, float, float, float]:
+                low = mask(text).lower()
+                return score_words(table, low if low.isascii() else strip_accents(low), hi, sublinear, binary)
+
+            return words_in_c
 
         def words_in_c(text: str) -> tuple[float, float, float, float]:
-            return scorer.score_words(table, preprocess(text), hi, sublinear, binary)
+            return score_words(table, preprocess(text), hi, sublinear, binary)
 
         return words_in_c
     if vectorizer.analyzer is cue_sequence or vectorizer.analyzer is cue_sequence_no_vote:
-        tagger, vote = scorer.tagger(*tagger_entries()), vectorizer.analyzer is cue_sequence
+        tagger, score_cues = scorer.tagger(*tagger_entries()), scorer.score_cues
+        scope_grams = scope_grams_function(vote=vectorizer.analyzer is cue_sequence)
 
         def cue_tags_in_c(text: str) -> tuple[float, float, float, float]:
-            return scorer.score_cues(table, tagger, text, scope_grams(text, vote), sublinear, binary)
+            return score_cues(table, tagger, text, scope_grams(text), sublinear, binary)
 
         return cue_tags_in_c
     analyzer = _analyzer(vectorizer)
