@@ -125,5 +125,13 @@ def test_the_c_functions_refuse_bad_arguments(native):
         native.tagger([("deny", 1)], [], ["A_VERY_LONG_GROUP_NAME"])
     with pytest.raises(ValueError, match="too many cue groups"):
         native.tagger([], [], [f"G{i}" for i in range(32)])
+    with pytest.raises(ValueError, match="not in the names"):  # a group bit with no name
+        native.tagger([("deny", 2)], [], ["DENY"])
+    with pytest.raises(ValueError, match="must not be empty"):  # Python's startswith("") matches every token
+        native.tagger([], [("", 1)], ["DENY"])
+    with pytest.raises(ValueError, match="capital letters"):  # "," would be taken for a clause mark
+        native.tagger([("deny", 1)], [], [","])
+    # n-gram sizes beyond the text's tokens cost nothing (and cannot overflow)
+    assert native.score_words(table, "alpha beta", 2**31 - 1, False, False) == (4.0, 6.0, 8.0, 10.0)
     with pytest.raises(ValueError):  # a capsule of the wrong kind
         native.score_cues(table, table, "text", [], True, False)

@@ -150,7 +150,7 @@ static Py_ssize_t map_find(const Map *m, const char *s, Py_ssize_t n, uint64_t h
         if (e.entry == 0) return -1;
         if (e.tag == tag) {
             const Key *k = m->entries + (e.entry - 1);
-            if (k->len == (uint32_t)n && memcmp(m->keys + k->off, s, (size_t)n) == 0) return (Py_ssize_t)e.entry - 1;
+            if ((Py_ssize_t)k->len == n && memcmp(m->keys + k->off, s, (size_t)n) == 0) return (Py_ssize_t)e.entry - 1;
         }
         slot = (slot + 1) & m->mask;
     }
@@ -229,6 +229,7 @@ static PyObject *build(PyObject *self, PyObject *args) {
     Py_ssize_t used = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_ssize_t len;
+        /* cannot fail: utf8_total() encoded every term (and the str caches its UTF-8) */
         const char *s = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(seq, i), &len);
         Py_ssize_t entry = map_add(&t->map, s, len, &used);
         if (entry < 0) {
@@ -353,7 +354,7 @@ static PyObject *score(PyObject *self, PyObject *args) {
    its first token's start to its last token's end. */
 static int add_ngrams(Hits *h, const Table *t, const Buf *b, const Py_ssize_t *starts, const Py_ssize_t *ends,
                       Py_ssize_t ntok, int lo, int hi) {
-    for (int n = lo; n <= hi; n++) {
+    for (Py_ssize_t n = lo; n <= hi && n <= ntok; n++) {
         for (Py_ssize_t k = 0; k + n <= ntok; k++) {
             if (hits_add(h, t, b->data + starts[k], ends[k + n - 1] - starts[k]) < 0) return -1;
         }
@@ -433,12 +434,17 @@ static void tagger_free(PyObject *capsule) {
 }
 
 /* Fills one map from a tuple of (str, int) pairs; a key listed twice has its masks or-ed. */
-static int fill(Map *m, uint32_t **groups, PyObject *seq) {
+static int fill(Map *m, uint32_t **groups, PyObject *seq, Py_ssize_t ngroups) {
     Py_ssize_t n = PyTuple_GET_SIZE(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyTuple_GET_ITEM(seq, i);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
             PyErr_SetString(PyExc_TypeError, "entries must be (str, int) pairs");
+            return -1;
+        }
+        /* an empty word or prefix would match every token in Python (startswith("")) and none here */
+        if (PyUnicode_Check(PyTuple_GET_ITEM(item, 0)) && PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(item, 0)) == 0) {
+            PyErr_SetString(PyExc_ValueError, "words and prefixes must not be empty");
             return -1;
         }
     }
@@ -451,7 +457,12 @@ static int fill(Map *m, uint32_t **groups, PyObject *seq) {
         PyObject *item = PyTuple_GET_ITEM(seq, i);
         unsigned long mask = PyLong_AsUnsignedLong(PyTuple_GET_ITEM(item, 1));
         if (mask == (unsigned long)-1 && PyErr_Occurred()) return -1;
+        if (mask >> ngroups) {
+            PyErr_SetString(PyExc_ValueError, "a group mask names a group that is not in the names");
+            return -1;
+        }
         Py_ssize_t len;
+        /* cannot fail: utf8_total() encoded every key (and the str caches its UTF-8) */
         const char *s = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(item, 0), &len);
         Py_ssize_t entry = map_find(m, s, len, fnv1a(s, len));
         if (entry < 0) entry = map_add(m, s, len, &used);
@@ -471,9 +482,7 @@ static PyObject *tagger(PyObject *self, PyObject *args) {
     }
     Tagger *g = PyMem_Calloc(1, sizeof(Tagger));
     if (g == NULL) return PyErr_NoMemory();
-    PyObject *e = PyList_AsTuple(exact), *p = PyList_AsTuple(prefixes);
-    if (e == NULL || p == NULL || fill(&g->exact, &g->exact_groups, e) < 0
-            || fill(&g->prefix, &g->prefix_groups, p) < 0) goto fail;
+    PyObject *e = NULL, *p = NULL;
     for (Py_ssize_t i = 0; i < ngroups; i++) {
         PyObject *name = PyList_GET_ITEM(names, i);
         if (!PyUnicode_Check(name)) {
@@ -487,12 +496,24 @@ static PyObject *tagger(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "group names must be under 16 bytes");
             goto fail;
         }
+        /* tags are joined with "+" and n-grams with spaces; ",", "?" and "!" are tags of their own */
+        int plain = len > 0;
+        for (Py_ssize_t k = 0; k < len; k++) plain &= (s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '_';
+        if (!plain) {
+            PyErr_SetString(PyExc_ValueError, "group names must be capital letters, digits and _");
+            goto fail;
+        }
         g->names[i] = PyMem_Malloc((size_t)len + 1);
         if (g->names[i] == NULL) { PyErr_NoMemory(); goto fail; }
         memcpy(g->names[i], s, (size_t)len);
         g->name_lens[i] = len;
         g->ngroups = (int)i + 1;
     }
+    e = PyList_AsTuple(exact);
+    if (e == NULL) goto fail;
+    p = PyList_AsTuple(prefixes);
+    if (p == NULL || fill(&g->exact, &g->exact_groups, e, ngroups) < 0
+            || fill(&g->prefix, &g->prefix_groups, p, ngroups) < 0) goto fail;
     Py_DECREF(e);
     Py_DECREF(p);
     PyObject *capsule = PyCapsule_New(g, TAGGER, tagger_free);
