@@ -68,13 +68,14 @@ def test_the_re2_set_gives_the_same_matches_with_either_mapping(monkeypatch, nat
     from stance import features as F
     texts = corpus_texts()[::5] + mixtures(3000, 1)
     with_c = [F.scope_grams(t, vote=True) for t in texts]
-    assert [F.scope_grams_function(vote=True)(t) for t in texts] == with_c
+    # the same as the cached matches that scoped_cues and lexicon_vote read
+    assert with_c == [["S:" + n for n in F.scoped_cues(t)] + ["L:" + F.lexicon_vote(t)] for t in texts]
     assert [F.scope_grams_function(vote=False)(t) for t in texts] == [g[:-1] for g in with_c]
     monkeypatch.setattr(F, "_re2_bytes", lambda: F._re2_bytes_python)
-    F._matches.cache_clear()
+    F.scope_grams_function.cache_clear()  # its functions hold the C mapping
     assert [F.scope_grams(t, vote=True) for t in texts] == with_c
     assert [F.scope_grams_function(vote=True)(t) for t in texts] == with_c
-    F._matches.cache_clear()
+    F.scope_grams_function.cache_clear()
 
 
 @pytest.mark.parametrize("params, kinds", [
@@ -95,9 +96,9 @@ def test_native_inference_equals_the_pipeline(tiny_frame, native, params, kinds)
     pipeline = build_pipeline(min_df=1, **params).fit(texts, tiny_frame["label"])
     compiled, python = _Compiled(pipeline, native=True), _Compiled(pipeline, native=False)
     assert compiled.scorer is native and python.scorer is None
-    assert [piece[6].__name__ for piece in compiled.pieces if piece[0] == "tfidf"] == kinds
-    # with a dense piece, decision() takes its general loop; else the loop over the C sums only
-    assert (compiled.native is None) == ("counts" in params)
+    assert [sums.__name__ for sums, _ in compiled.native] == kinds
+    # only a dense piece is left for Python
+    assert [piece[0] for piece in compiled.pieces] == (["dense"] if "counts" in params else [])
     probe = texts + mixtures(1500, 2) + [" ".join(texts) * 20, "denied " * 500, ""]
     reference = pipeline.predict_proba(probe)
     np.testing.assert_allclose(compiled.predict_proba(probe), reference, rtol=0, atol=1e-12)

@@ -355,8 +355,30 @@ def lexicon_vote(text: str) -> str:
 
 def cue_sequence(text: str) -> list[str]:
     """:func:`cue_sequence_no_vote` plus the keyword rule's vote (``L:denial`` ...)."""
-    grams = cue_sequence_no_vote(text)
-    grams.append("L:" + _vote(_matches(text)))
+    return _tag_ngrams(text) + scope_grams(text, vote=True)
+
+
+def cue_sequence_no_vote(text: str) -> list[str]:
+    """Analyzer for a TfidfVectorizer: n-grams (1-3) over the sentence's sequence of cue tags,
+    and the names of the scoped patterns that match (``S:deny_claim`` ...).
+
+    Words outside the cue groups are dropped; commas, colons and quote marks are kept as clause
+    markers; the sentence start is marked, so "<s> DENY" means a denial verb early in the
+    main clause. A token in several groups yields one combined tag ("ACCUSE+ATTR").
+    """
+    return _tag_ngrams(text) + scope_grams(text, vote=False)
+
+
+def _tag_ngrams(text: str) -> list[str]:
+    seq = ["<s>"]
+    last = "<s>"
+    for tag in map(_SEQ_TAGS.__getitem__, tokenize(text)):
+        if tag and (tag != "," or last != ","):
+            seq.append(tag)
+            last = tag
+    seq.append("</s>")
+    grams = seq + list(map(" ".join, zip(seq, seq[1:])))
+    grams += map(" ".join, zip(seq, seq[1:], seq[2:]))
     return grams
 
 
@@ -367,22 +389,18 @@ def scope_grams(text: str, vote: bool) -> list[str]:
     """The grams of :func:`cue_sequence` (``vote``) or :func:`cue_sequence_no_vote` that are not
     n-grams of the tag sequence: the matching scoped patterns (``S:deny_claim`` ...) and the
     keyword rule's vote. The C analyzer (``stance._score.score_cues``) makes the rest."""
-    found = _matches(text)
-    grams = [_SCOPE_GRAMS[i] for i in sorted(found) if i < len(_SCOPE_GRAMS)]
-    if vote:
-        grams.append("L:" + _vote(found))
-    return grams
+    return scope_grams_function(vote)(text)
 
 
+@lru_cache(maxsize=2)
 def scope_grams_function(vote: bool) -> Any:
-    """:func:`scope_grams` for one ``vote`` setting, with the RE2 set and the tables it uses
-    bound once, and without the cache of the last text (for the serving hot path, where nothing
-    else asks for the same text's matches; tests check that it equals :func:`scope_grams`)."""
+    """:func:`scope_grams` for one ``vote`` setting as a function of the text, with the RE2 set
+    and the tables it uses bound once (the serving hot path calls it directly)."""
     match, to_bytes, scope, n = _cue_set().Match, _re2_bytes(), _SCOPE_GRAMS, len(_SCOPE_GRAMS)
     deny, accuse = _DENY_INDEX, _ACCUSE_INDEX
 
     def grams(text: str) -> list[str]:
-        found = match(to_bytes(text.replace("\u2019", "'").replace("\u2018", "'").lower())) or ()
+        found = match(to_bytes(_fold(text))) or ()
         out = [scope[i] for i in sorted(found) if i < n]
         if vote:
             out.append("L:denial" if deny in found else "L:accusation" if accuse in found else "L:neutral")
@@ -398,26 +416,6 @@ def tagger_entries() -> tuple[list[tuple[str, int]], list[tuple[str, int]], list
     exact, prefixes = _tables()
     return ([(w, sum(bit[g] for g in set(gs))) for w, gs in exact.items()],
             [(p, bit[g]) for p, g in prefixes], list(GROUP_NAMES))
-
-
-def cue_sequence_no_vote(text: str) -> list[str]:
-    """Analyzer for a TfidfVectorizer: n-grams (1-3) over the sentence's sequence of cue tags.
-
-    Words outside the cue groups are dropped; commas, colons and quote marks are kept as clause
-    markers; the sentence start is marked, so "<s> DENY" means a denial verb early in the
-    main clause. A token in several groups yields one combined tag ("ACCUSE+ATTR").
-    """
-    seq = ["<s>"]
-    last = "<s>"
-    for tag in map(_SEQ_TAGS.__getitem__, tokenize(text)):
-        if tag and (tag != "," or last != ","):
-            seq.append(tag)
-            last = tag
-    seq.append("</s>")
-    grams = seq + list(map(" ".join, zip(seq, seq[1:])))
-    grams += map(" ".join, zip(seq, seq[1:], seq[2:]))
-    grams += scope_grams(text, vote=False)
-    return grams
 
 
 class CueCounts(BaseEstimator, TransformerMixin):

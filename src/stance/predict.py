@@ -73,7 +73,9 @@ class _Compiled:
     term seen once adds exactly that to the three class scores and to the squared norm, so a
     text costs one dictionary lookup per term and four C-level ``sum`` calls; terms seen more
     than once (few) add their tf-scaled remainder. Plain Python beats NumPy's per-call
-    overhead at these sizes.
+    overhead at these sizes. When the C extension is built, the same numbers go into its tables
+    and the TF-IDF pieces are scored there (``native``: one function per piece, from a text to
+    its sums); ``pieces`` holds what is left for Python.
     Pipelines of any other shape are not compiled (the pipeline itself is used).
     """
 
@@ -90,6 +92,7 @@ class _Compiled:
         weights = union.transformer_weights or {}
         coef = np.asarray(clf.coef_, dtype=np.float64)
         self.pieces: list[tuple] = []
+        self.native: list[tuple] = []  # (sums, l2) of each piece scored by the C extension
         offset = 0
         for name, piece in union.transformer_list:
             if piece is None or (isinstance(piece, str) and piece == "drop"):
@@ -111,9 +114,11 @@ class _Compiled:
                         fast = None
                 if fast is None:  # the same numbers in a dict, for the Python sums
                     table = dict(zip(terms, zip(*(row.tolist() for row in block), (idf * idf).tolist())))
-                sums = _native_sums(piece, scorer, fast) if fast is not None else None
-                self.pieces.append(("tfidf", _analyzer(piece), table, piece.sublinear_tf, piece.binary,
-                                    piece.norm == "l2", sums))
+                if fast is not None:
+                    self.native.append((_native_sums(piece, scorer, fast), piece.norm == "l2"))
+                else:
+                    self.pieces.append(("tfidf", _analyzer(piece), table, piece.sublinear_tf, piece.binary,
+                                        piece.norm == "l2"))
             elif hasattr(piece, "row") and hasattr(piece, "n_features_out_"):
                 width = piece.n_features_out_
                 self.pieces.append(("dense", piece.row, coef[:, offset:offset + width] * w))
@@ -124,33 +129,20 @@ class _Compiled:
             raise TypeError("feature width does not match the classifier")
         self.intercept = [float(v) for v in clf.intercept_]
         self.scorer = scorer
-        # the pieces' C sums and norms, when there is nothing else to compute
-        self.native = ([(p[6], p[5]) for p in self.pieces]
-                       if all(p[0] == "tfidf" and p[6] is not None for p in self.pieces) else None)
 
     def decision(self, text: str) -> list[float]:
         """The classifier's decision function for one text, one value per class."""
         s0, s1, s2 = self.intercept
-        if self.native is not None:  # every piece scored by the C extension
-            for sums, l2 in self.native:
-                a0, a1, a2, norm = sums(text)
-                if norm:  # 0 when no term is in the vocabulary (every idf is positive)
-                    scale = 1.0 / math.sqrt(norm) if l2 else 1.0
-                    s0 += a0 * scale
-                    s1 += a1 * scale
-                    s2 += a2 * scale
-            return [s0, s1, s2]
+        for sums, l2 in self.native:
+            a0, a1, a2, norm = sums(text)
+            if norm:  # 0 when no term is in the vocabulary (every idf is positive)
+                scale = 1.0 / math.sqrt(norm) if l2 else 1.0
+                s0 += a0 * scale
+                s1 += a1 * scale
+                s2 += a2 * scale
         for piece in self.pieces:
             if piece[0] == "tfidf":
-                _, analyzer, table, sublinear, binary, l2, sums = piece
-                if sums is not None:
-                    a0, a1, a2, norm = sums(text)
-                    if norm:  # 0 when no term is in the vocabulary (every idf is positive)
-                        scale = 1.0 / math.sqrt(norm) if l2 else 1.0
-                        s0 += a0 * scale
-                        s1 += a1 * scale
-                        s2 += a2 * scale
-                    continue
+                _, analyzer, table, sublinear, binary, l2 = piece
                 grams = analyzer(text)
                 counts = Counter(grams)
                 rows = list(filter(None, map(table.get, counts)))  # the terms in the vocabulary
