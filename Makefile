@@ -7,7 +7,7 @@ MODEL  := models/stance.joblib
 DATA   := data/sentences.csv data/split.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test train data notebooks bench-quality bench-serve clean
+.PHONY: help demo test train data notebooks bench-quality bench-finetune bench-serve clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ notebooks: $(MODEL) $(VENV)/.installed-dev  ## execute the notebooks against the
 
 bench-quality: $(VENV)/.installed-bench  ## quality benchmark: every system on the test split and real news
 	$(BIN)/python benchmarks/quality.py
+
+bench-finetune: $(VENV)/.installed-bench  ## experiment: all-MiniLM-L6-v2 fine-tuned on the corpus (about 30 min)
+	$(BIN)/python benchmarks/finetune.py
 
 bench-serve: $(MODEL) $(VENV)/.installed-bench  ## HTTP serving benchmark against an echo route
 	$(BIN)/python benchmarks/serve.py --model $(MODEL)
