@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import ROOT, table  # noqa: E402
+from quality import ROOT, load_sets, table  # noqa: E402
 from report import publish  # noqa: E402
-from stance.data import load_corpus, read_labelled
 from stance.evaluate import score
 from stance.labels import LABELS
 from stance.train import train
@@ -119,13 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.is_dir() or not os.access(args.out.parent, os.W_OK):
         ap.error(f"--out {args.out}: cannot write a file there")
 
-    corpus = load_corpus(args.data)
-    train_frame = corpus[corpus.split == "train"].reset_index(drop=True)
-    sets = {"test": corpus[corpus.split == "test"].reset_index(drop=True)}
-    if args.dev.exists():
-        sets["dev"] = read_labelled(args.dev)
-    else:
-        print(f"note: {args.dev} not found; scoring on the corpus test split only", file=sys.stderr)
+    train_frame, sets = load_sets(args.data, args.dev)
     texts, labels = train_frame["text"].tolist(), train_frame["label"].tolist()
     all_texts = [t for frame in sets.values() for t in frame["text"].tolist()]
 

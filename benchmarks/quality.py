@@ -120,6 +120,18 @@ class Stance:
         return list(self.pipe.predict(list(texts)))
 
 
+def load_sets(data: Path, dev: Path):
+    """The corpus train split, and the sets to score: its test split and the dev file when present."""
+    corpus = load_corpus(data)
+    train_frame = corpus[corpus.split == "train"].reset_index(drop=True)
+    sets = {"test": corpus[corpus.split == "test"].reset_index(drop=True)}
+    if dev.exists():
+        sets["dev"] = read_labelled(dev)
+    else:
+        print(f"note: {dev} not found; scoring on the corpus test split only", file=sys.stderr)
+    return train_frame, sets
+
+
 def run(name, system, train_frame, sets):
     t0 = time.perf_counter()
     system.fit(train_frame["text"].tolist(), train_frame["label"].tolist())
@@ -162,13 +174,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
 
-    corpus = load_corpus(args.data)
-    train_frame = corpus[corpus.split == "train"].reset_index(drop=True)
-    sets = {"test": corpus[corpus.split == "test"].reset_index(drop=True)}
-    if args.dev.exists():
-        sets["dev"] = read_labelled(args.dev)
-    else:
-        print(f"note: {args.dev} not found; scoring on the corpus test split only", file=sys.stderr)
+    train_frame, sets = load_sets(args.data, args.dev)
 
     systems = [("majority class", Majority()), ("keyword lexicon", Keyword()),
                ("TfidfVectorizer() + LogisticRegression()", PlainTfidfLR())]
