@@ -7,7 +7,7 @@ MODEL  := models/stance.joblib
 DATA   := data/sentences.csv data/split.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test train data notebooks bench-quality bench-finetune bench-serve clean
+.PHONY: help demo test train data notebooks bench-quality bench-finetune bench-parse bench-serve clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ $(VENV)/.installed-dev: pyproject.toml src/stance/_score.c | $(BIN)/python
 $(VENV)/.installed-bench: pyproject.toml src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
+$(VENV)/.installed-parse: pyproject.toml src/stance/_score.c | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[parse]'
+	@touch $@ $(VENV)/.installed
 
 $(MODEL): $(DATA) | $(VENV)/.installed
 	$(STANCE) train --data data/sentences.csv --model $(MODEL)
@@ -52,6 +56,9 @@ bench-quality: $(VENV)/.installed-bench  ## quality benchmark: every system on t
 
 bench-finetune: $(VENV)/.installed-bench  ## experiment: all-MiniLM-L6-v2 fine-tuned on the corpus (about 30 min)
 	$(BIN)/python benchmarks/finetune.py
+
+bench-parse: $(VENV)/.installed-parse  ## experiment: features from a dependency parse (spaCy en_core_web_sm)
+	$(BIN)/python benchmarks/parse.py
 
 bench-serve: $(MODEL) $(VENV)/.installed-bench  ## HTTP serving benchmark against an echo route
 	$(BIN)/python benchmarks/serve.py --model $(MODEL)
