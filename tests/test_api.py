@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -250,14 +250,14 @@ def test_real_server_in_a_subprocess(tiny_model_path):
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                if httpx2.get(f"{url}/health", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "server did not become ready"
             time.sleep(0.2)
-        r = httpx.post(f"{url}/v1/predict", json={"texts": ["They denied it."]}, timeout=10)
+        r = httpx2.post(f"{url}/v1/predict", json={"texts": ["They denied it."]}, timeout=10)
         assert r.status_code == 200 and r.json()["predictions"][0]["label"] in LABELS
     finally:
         proc.terminate()
