@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stance.api import create_app
+from stance.errors import ModelError
 from stance.labels import LABELS
 
 
@@ -225,7 +226,7 @@ def test_model_path_is_not_a_request_field(client):
 
 def test_missing_model_stops_start_up(tmp_path):
     app = create_app(tmp_path / "none.joblib")
-    with pytest.raises(Exception, match="not found"):
+    with pytest.raises(ModelError, match="not found"):
         with TestClient(app):
             pass
 

@@ -96,6 +96,22 @@ def test_data_refuses_a_missing_reports_folder_and_keeps_the_corpus(capsys, tmp_
     assert code == 2 and "d1" in err and data.read_bytes() == before
 
 
+@pytest.mark.parametrize("bad", ["columns", "bytes", "empty", "report"])
+def test_data_on_a_bad_corpus_or_report_is_a_one_line_error_and_writes_nothing(capsys, tmp_path, tiny_frame, bad):
+    data = _write_corpus(tmp_path, tiny_frame)
+    if bad == "report":
+        (tmp_path / "reports" / "zz.txt").write_bytes(b"caf\xe9.\n")
+    else:
+        data.write_bytes({"columns": b"foo,bar\n1,2\n", "bytes": b"\xff\xfe", "empty": b""}[bad])
+    split = tmp_path / "split.csv"
+    before = data.read_bytes(), split.read_bytes() if split.exists() else None
+    capsys.readouterr()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data, "--split", split)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert ("zz.txt" if bad == "report" else str(data)) in err
+    assert (data.read_bytes(), split.read_bytes() if split.exists() else None) == before
+
+
 def test_predict_article_splits_with_offsets(capsys, tmp_path, tiny_model_path):
     report = tmp_path / "r.txt"
     text = "Moscow denied the report. Police accused the driver.\n\nTalks ended."
@@ -107,14 +123,24 @@ def test_predict_article_splits_with_offsets(capsys, tmp_path, tiny_model_path):
     assert len(rows) == 3 and all(text[r["start"]:r["end"]] == r["text"] for r in rows)
 
 
-def test_predict_table_format(capsys, tiny_model_path):
-    code, out, _ = run(capsys, "predict", "They denied it.", "--model", tiny_model_path)
-    assert code == 0 and out.splitlines()[0].split()[:4] == ["label", "denial", "accus.", "neutral"]
+def test_predict_table_format(capsys, tiny_model, tiny_model_path):
+    code, out, _ = run(capsys, "predict", "They denied it.", "Talks ended.", "--model", tiny_model_path)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split()[:4] == ["label", "denial", "accus.", "neutral"] and len(lines) == 3
+    for line, p in zip(lines[1:], tiny_model.predict(["They denied it.", "Talks ended."])):
+        label, *scores = line.split()[:4]
+        assert label == p.label and [float(s) for s in scores] == [round(p.scores[lab], 3) for lab in LABELS]
 
 
-def test_unwritable_output_fails_before_work(capsys, tmp_path, tiny_model_path):
-    code, _, err = run(capsys, "predict", "x", "--output", tmp_path, "--model", tiny_model_path)
-    assert code == 2 and "is a directory" in err
+@pytest.mark.parametrize("where, message", [("dir", "is a directory"), ("file/o.csv", "is not a folder"),
+                                            ("missing/o.csv", "does not exist")])
+def test_unwritable_output_fails_before_work(capsys, monkeypatch, tmp_path, tiny_model_path, where, message):
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "file").write_text("x")
+    import stance
+    monkeypatch.setattr(stance, "load_model", lambda *a, **k: pytest.fail("work started before the output check"))
+    code, _, err = run(capsys, "predict", "x", "--output", tmp_path / where, "--model", tiny_model_path)
+    assert code == 2 and message in err and "Traceback" not in err
 
 
 def test_missing_model_is_a_one_line_error(capsys, tmp_path):
@@ -214,7 +240,82 @@ def test_jsonl_output_has_null_where_an_input_column_is_missing(capsys, tmp_path
     src.write_text('{"text": "They denied it.", "x": 1}\n{"text": "A bridge opened."}\n', encoding="utf-8")
     code, out, _ = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "jsonl")
     rows = [json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in JSONL output")) for line in out.splitlines()]
-    assert code == 0 and [r["x"] for r in rows] == [1, None]
+    assert code == 0 and [r["x"] for r in rows] == [1, None] and type(rows[0]["x"]) is int
+
+
+def test_jsonl_passthrough_keeps_integers_exactly_and_csv_leaves_missing_empty(capsys, tmp_path, tiny_model_path):
+    src = tmp_path / "big.jsonl"
+    src.write_text('{"text": "They denied it.", "id": 12345678901234567891, "ok": true}\n{"text": "A bridge opened."}\n',
+                   encoding="utf-8")
+    code, out, _ = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and rows[0]["id"] == 12345678901234567891 and rows[1]["id"] is None
+    code, out, _ = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "csv")
+    frame = pd.read_csv(__import__("io").StringIO(out), dtype=str, keep_default_na=False)
+    assert code == 0 and frame["id"].tolist() == ["12345678901234567891", ""] and frame["ok"].tolist() == ["True", ""]
+
+
+def test_jsonl_output_reads_back_in_with_unicode_line_separators(capsys, tmp_path, tiny_model_path):
+    text = "He denied it.\u2028It was false.\x0cAnd \x1c\x1d\x1e\x85 more."
+    code, out, _ = run(capsys, "predict", text, "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0 and len(out.split("\n")) == 2  # one line and the final newline
+    src = tmp_path / "rt.jsonl"
+    src.write_text(out, encoding="utf-8")
+    code, again, err = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0, err
+    assert json.loads(again)["text"] == text
+    txt = tmp_path / "one.txt"
+    txt.write_text(text + "\r\nsecond\n", encoding="utf-8")
+    code, out, _ = run(capsys, "predict", "--input", txt, "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0 and [json.loads(line)["text"] for line in out.split("\n")[:-1]] == [text, "second"]
+
+
+@pytest.mark.parametrize("name, content", [("e.txt", ""), ("e.csv", "text\n"), ("e.jsonl", ""), ("b.txt", "\n \n")])
+def test_empty_input_is_an_error_naming_the_source(capsys, tmp_path, tiny_model_path, name, content):
+    src = tmp_path / name
+    src.write_text(content, encoding="utf-8")
+    code, out, err = run(capsys, "predict", "--input", src, "--model", tiny_model_path)
+    assert code == 2 and out == "" and name in err and "Traceback" not in err
+
+
+def test_empty_stdin_is_an_error(capsys, monkeypatch, tiny_model_path):
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("\n"))
+    code, out, err = run(capsys, "predict", "--model", tiny_model_path)
+    assert code == 2 and out == "" and "no statements to classify in standard input" in err
+
+
+def test_input_dash_reads_stdin_and_a_bom_is_dropped(capsys, monkeypatch, tmp_path, tiny_model_path):
+    import io
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("\ufeffThey denied it.\n".encode()), encoding="utf-8"))
+    code, out, err = run(capsys, "predict", "--input", "-", "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0 and json.loads(out)["text"] == "They denied it.", err
+    src = tmp_path / "bom.jsonl"
+    src.write_bytes('\ufeff{"text": "They denied it."}\n'.encode())
+    code, out, err = run(capsys, "predict", "--input", src, "--model", tiny_model_path, "--format", "jsonl")
+    assert code == 0 and json.loads(out)["text"] == "They denied it.", err
+
+
+def test_train_refuses_a_json_model_name_and_an_impossible_folder_before_training(capsys, monkeypatch, tmp_path):
+    import stance.train
+    monkeypatch.setattr(stance.train, "train", lambda *a, **k: pytest.fail("training started"))
+    (tmp_path / "file").write_text("x")
+    for model, message in [(tmp_path / "m.json", "cannot end in .json"), (tmp_path / "file" / "m.joblib", "is not a folder")]:
+        code, _, err = run(capsys, "train", "--no-search", "--model", model)
+        assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_search_on_one_report_is_a_clear_error(capsys, tmp_path, tiny_frame):
+    from stance.errors import DataError
+    from stance.train import cross_validate
+    with pytest.raises(DataError, match="at least 2 reports"):
+        cross_validate(tiny_frame[tiny_frame["doc_id"] == tiny_frame["doc_id"].iloc[0]], progress=False)
+
+
+@pytest.mark.parametrize("argv", [["serve", "--port", "99999"], ["train", "--folds", "1"]])
+def test_out_of_range_numbers_are_usage_errors(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and "must be" in capsys.readouterr().err
 
 
 def test_output_through_a_symlink_writes_its_target(capsys, tmp_path, tiny_model_path):
@@ -243,12 +344,13 @@ def test_output_to_a_fifo_writes_into_the_pipe(capsys, tmp_path, tiny_model_path
     assert fifo.is_fifo() and got and got[0].startswith("text,label")
 
 
-def test_undecodable_stdin_is_a_one_line_error(capsys, monkeypatch, tiny_model_path):
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])  # surrogateescape: Python's stdin under a C locale
+def test_undecodable_stdin_is_a_one_line_error(capsys, monkeypatch, tiny_model_path, errors):
     import io
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"ok\n\xff\xfe junk\n"), encoding="utf-8",
-                                                       errors="strict"))
+                                                       errors=errors))
     code, _, err = run(capsys, "predict", "-", "--model", tiny_model_path)
-    assert code == 2 and "not UTF-8" in err
+    assert code == 2 and "not UTF-8" in err and "byte 3" in err
 
 
 def test_output_dev_stdout_writes_to_standard_output(capsys, tiny_model_path):

@@ -20,13 +20,31 @@ def test_overfits_a_tiny_set(tiny_frame):
     assert list(pipe.predict(tiny_frame["text"].tolist())) == tiny_frame["label"].tolist()
 
 
-def test_save_reload_gives_identical_probabilities(tiny_model_path, tiny_frame):
-    pipeline, _ = persist.load(tiny_model_path)
-    texts = tiny_frame["text"].tolist()
-    model = load_model(tiny_model_path)
-    np.testing.assert_array_equal(model.pipeline.predict_proba(texts), pipeline.predict_proba(texts))
-    again = load_model(tiny_model_path)
-    np.testing.assert_array_equal(again.predict_proba(texts), model.predict_proba(texts))
+def test_save_reload_gives_identical_probabilities(tmp_path, tiny_frame):
+    pipeline, card = train(tiny_frame, search=False, progress=False)
+    texts = tiny_frame["text"].tolist() + ["A sentence the model never saw, with words it never saw."]
+    before = StanceModel(pipeline).predict_proba(texts)
+    persist.save(pipeline, card, tmp_path / "m.joblib")
+    reloaded = load_model(tmp_path / "m.joblib")
+    np.testing.assert_array_equal(reloaded.predict_proba(texts), before)
+    np.testing.assert_array_equal(reloaded.pipeline.predict_proba(texts), pipeline.predict_proba(texts))
+
+
+def test_a_model_that_cannot_be_unpickled_is_a_model_error(tmp_path, tiny_model_path):
+    import hashlib
+    import shutil
+    path = tmp_path / "broken.joblib"
+    path.write_bytes(tiny_model_path.read_bytes()[:200])  # damaged, and its card re-hashed to match
+    card = json.loads(persist.card_path(tiny_model_path).read_text())
+    card["model_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    persist.card_path(path).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="cannot be loaded"):
+        persist.load(path)
+    folder = tmp_path / "dir.joblib"
+    folder.mkdir()
+    shutil.copy(persist.card_path(tiny_model_path), persist.card_path(folder))
+    with pytest.raises(ModelError, match="is not a file"):
+        persist.load(folder)
 
 
 def test_batch_predictions_equal_single_ones(tiny_model, tiny_frame):

@@ -34,6 +34,20 @@ def _positive(value: str) -> int:
     return n
 
 
+def _at_least_two(value: str) -> int:
+    n = int(value)
+    if n < 2:
+        raise argparse.ArgumentTypeError("must be at least 2")
+    return n
+
+
+def _port(value: str) -> int:
+    n = int(value)
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     from stance import __version__
 
@@ -63,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0,
                    help="random seed, recorded in the card (every training step is deterministic; default 0)")
     p.add_argument("--no-search", action="store_true", help="skip the search; use the default hyperparameters")
-    p.add_argument("--folds", type=_positive, default=5, help="cross-validation folds (default 5)")
+    p.add_argument("--folds", type=_at_least_two, default=5,
+                   help="cross-validation folds of the search (default 5; at least 2, at most the number "
+                        "of train reports; unused with --no-search)")
 
     p = sub.add_parser("evaluate", help="score a model on a labelled CSV/JSONL",
                        description="PATH is a .csv or .jsonl with `text` and `label` columns (others ignored), "
@@ -82,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "split into sentences with character offsets. Input columns whose names the "
                                    "output uses (text, label, scores, ...) are kept with an `input_` prefix.")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="statements (`-` for stdin)")
-    p.add_argument("--input", type=Path, help="read .txt (one per line), .csv or .jsonl")
+    p.add_argument("--input", type=Path, help="read .txt (one per line), .csv or .jsonl (`-`: standard input)")
     p.add_argument("--text-column", default="text", help="column holding the text in .csv/.jsonl (default text)")
     p.add_argument("--article", action="store_true", help="treat each input as a whole report (a .txt file is one report)")
     p.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
@@ -99,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Serve POST /v1/predict, POST /v1/analyze, GET /v1/model and GET /health.")
     _model_arg(p)
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     p.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1)")
     p.add_argument("--max-texts", type=_positive, default=MAX_TEXTS, help=f"texts per request (default {MAX_TEXTS})")
     p.add_argument("--max-chars", type=_positive, default=MAX_CHARS, help=f"characters per text (default {MAX_CHARS})")
@@ -112,10 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_data(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from stance.data import build_sentences, load_split, make_split, write_csv_atomic
+    from stance.data import (REQUIRED_COLUMNS, build_sentences, load_split, make_split, read_sentences_csv,
+                             write_csv_atomic)
     if not args.reports.is_dir() or not any(args.reports.glob("*.txt")):
         raise DataError("no .txt reports here; nothing was written", file=args.reports)
-    existing = pd.read_csv(args.data, dtype=str, keep_default_na=False) if args.data.exists() else None
+    existing = None
+    if args.data.exists():
+        existing = read_sentences_csv(args.data)
+        missing = [c for c in REQUIRED_COLUMNS if c not in existing.columns]
+        if missing:
+            raise DataError(f"missing column(s) {missing}; nothing was written", file=args.data)
     frame = build_sentences(args.reports, existing)
     if existing is not None and not args.force:
         labelled = set(existing.loc[existing["label"] != "", "doc_id"])
@@ -137,6 +159,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from stance.data import file_sha256, load_corpus
     from stance.train import train
     model = args.model or persist.default_model_path()
+    persist.check_model_path(model)
     _check_writable(model, create_parent=True)
     corpus = load_corpus(args.data)
     pipeline, card = train(corpus, seed=args.seed, search=not args.no_search, folds=args.folds,
@@ -186,30 +209,33 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stance import load_model
-    from stance.data import read_report, read_texts
+    from stance.data import read_report, read_texts, split_lines
     to_stdout = args.output is None or str(args.output) in ("-", "/dev/stdout", "/dev/fd/1")
     if not to_stdout:
         _check_writable(args.output, create_parent=False)
     if args.input is not None and args.texts:
         raise DataError("give statements as arguments or --input FILE, not both")
+    from_stdin = args.texts == ["-"] or (not args.texts and (args.input is None or str(args.input) == "-"))
     model = load_model(args.model)  # fail on a bad model before reading large input
-    if args.input is not None:
+    if from_stdin:
+        raw = _read_stdin()
+        texts = [raw] if args.article else [ln for ln in split_lines(raw) if ln.strip()]
+        frame = pd.DataFrame({args.text_column: texts})
+        source = "standard input"
+    elif args.input is not None:
         if args.article and args.input.suffix.lower() in (".txt", ""):
             frame = pd.DataFrame({"source": [str(args.input)], args.text_column: [read_report(args.input)]})
         else:
             frame = read_texts(args.input, args.text_column)
+        source = str(args.input)
     else:
-        texts = args.texts if args.texts and args.texts != ["-"] else None
-        if texts is None:
-            try:
-                raw = sys.stdin.read()
-            except UnicodeDecodeError as exc:
-                raise DataError(f"standard input is not UTF-8 text (byte {exc.start})") from exc
-            texts = [raw] if args.article else [ln for ln in raw.splitlines() if ln.strip()]
-        for i, t in enumerate(texts, start=1):
+        for i, t in enumerate(args.texts, start=1):
             if not t.strip():
                 raise DataError(f"statement {i} is empty")
-        frame = pd.DataFrame({args.text_column: texts})
+        frame = pd.DataFrame({args.text_column: args.texts})
+        source = "the arguments"
+    if frame.empty or not any(str(t).strip() for t in frame[args.text_column]):
+        raise DataError(f"no statements to classify in {source}")
     rows = _predict_rows(model, frame, args.text_column, article=args.article, batch_size=args.batch_size)
     # errors="backslashreplace": a lone surrogate (valid in JSON input, not in UTF-8) is written
     # as its escape, which in JSONL output is the same JSON string
@@ -229,6 +255,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except OSError as exc:  # a full disk, a device that refuses the output ...
         raise DataError(f"cannot write the output: {exc.strerror or exc}", file=args.output) from exc
     return 0
+
+
+def _read_stdin() -> str:
+    """Standard input as UTF-8 text (a leading byte-order mark dropped), decoded strictly here:
+    Python's own decoding of stdin would let bad bytes through as surrogates under a C locale."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    data = buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"standard input is not UTF-8 text (byte {exc.start})") from exc
 
 
 # Paths that name this process's own output streams: written to the stream, never replaced
@@ -264,7 +301,9 @@ def _predict_rows(model: Any, frame: Any, text_column: str, *, article: bool, ba
 
 
 def _flat(row: dict) -> dict:
-    out = {k: v for k, v in row.items() if k != "scores"}
+    """A row for CSV: the scores as ``p_<label>`` columns, a missing or NaN input value empty."""
+    out = {k: ("" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+           for k, v in row.items() if k != "scores"}
     out.update({f"p_{lab}": round(row["scores"][lab], 4) for lab in LABELS})
     return out
 
@@ -322,10 +361,15 @@ def _check_writable(path: Path, *, create_parent: bool) -> None:
             raise DataError("is a link to nothing", file=path)
         return
     parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise DataError(f"{parent} is not a folder", file=path)
     if not parent.exists():
         if not create_parent:
             raise DataError(f"folder {parent} does not exist", file=path)
-        parent.mkdir(parents=True, exist_ok=True)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataError(f"cannot create folder {parent}: {exc.strerror or exc}", file=path) from exc
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise DataError("cannot write here (permission denied)", file=path)
 

@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "load_corpus", "validate_corpus",
     "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
     "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for", "read_report",
+    "read_sentences_csv", "split_lines",
 ]
 
 
@@ -50,10 +51,19 @@ def _check_file(path: Path) -> None:
         raise DataError("not a file", file=path)
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines split at "\\n" only (a trailing "\\r" dropped): not at the form feeds, U+2028 and
+    the other breaks that ``str.splitlines`` also honours, which may sit inside a statement or,
+    unescaped, inside a JSON string."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
 def _read_text(path: Path) -> str:
+    """A file's UTF-8 text (a leading byte-order mark dropped); a :class:`DataError` naming the
+    file and byte if it is not UTF-8."""
     _check_file(path)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"not UTF-8 text (byte {exc.start})", file=path) from exc
 
@@ -61,9 +71,15 @@ def _read_text(path: Path) -> str:
 def _read_csv(path: Path) -> pd.DataFrame:
     _check_file(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"not a readable UTF-8 CSV ({exc})", file=path) from exc
+
+
+def read_sentences_csv(path: str | Path) -> pd.DataFrame:
+    """A sentences CSV read as strings, unvalidated; a :class:`DataError` naming the file if it
+    is missing or not a readable UTF-8 CSV."""
+    return _read_csv(Path(path))
 
 
 def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
@@ -119,7 +135,7 @@ def _check_offsets(frame: pd.DataFrame, reports_dir: Path, file: str | Path) -> 
             report = reports_dir / f"{row.doc_id}.txt"
             if not report.exists():
                 raise DataError(f"report {report} not found", file=file, row=i, field="doc_id")
-            cache[row.doc_id] = report.read_text(encoding="utf-8")
+            cache[row.doc_id] = _read_text(report)
         if cache[row.doc_id][row.start:row.end] != row.text:
             raise DataError(f"offsets {row.start}:{row.end} do not match the text in {row.doc_id}.txt",
                             file=file, row=i, field="start")
@@ -199,7 +215,7 @@ def _read_table(path: Path, text_column: str) -> pd.DataFrame:
         frame = _read_csv(path)
     elif suffix in (".jsonl", ".ndjson"):
         rows, lines = [], []
-        for i, line in enumerate(_read_text(path).splitlines(), start=1):
+        for i, line in enumerate(split_lines(_read_text(path)), start=1):
             if not line.strip():
                 continue
             try:
@@ -213,10 +229,12 @@ def _read_table(path: Path, text_column: str) -> pd.DataFrame:
                 raise DataError("each line must be a JSON object", file=path, row=i)
             rows.append(obj)
             lines.append(i)
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(rows, dtype=object)  # keeps ints as ints where some rows lack the key
         frame.attrs["rows"] = lines  # the line each record came from, for error messages
     else:
         raise DataError("unsupported file type; use .csv, .jsonl or .txt", file=path)
+    if frame.empty and not len(frame.columns):
+        raise DataError("no records in the file", file=path)
     if text_column not in frame.columns:
         raise DataError(f"no column {text_column!r} (columns: {list(frame.columns)})", file=path, field=text_column)
     return frame
@@ -229,7 +247,7 @@ def read_texts(path: str | Path, text_column: str = "text") -> pd.DataFrame:
     """
     path = Path(path)
     if path.suffix.lower() == ".txt" or path.suffix == "":
-        lines = _read_text(path).splitlines()
+        lines = split_lines(_read_text(path))
         return pd.DataFrame({text_column: [ln for ln in lines if ln.strip()]})
     frame = _read_table(path, text_column)
     rows = frame.attrs.get("rows") or range(1, len(frame) + 1)
@@ -272,7 +290,7 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
             known[(row.doc_id, normalize(row.text))] = (row.label, str(row.hard_case))
     rows = []
     for report in sorted(reports_dir.glob("*.txt")):
-        source = report.read_text(encoding="utf-8")
+        source = _read_text(report)
         for pos, sent in enumerate(split_sentences(source)):
             label, hard = known.get((report.stem, normalize(sent.text)), ("", ""))
             rows.append({"id": f"{report.stem}:{pos}", "doc_id": report.stem, "position": pos,

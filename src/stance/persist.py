@@ -30,6 +30,12 @@ def card_path(model_path: str | Path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
+def check_model_path(path: str | Path) -> None:
+    """Refuse a model path whose name is taken by a card (``.json``); called before training."""
+    if Path(path).suffix == ".json":
+        raise ModelError(f"{path}: the model file cannot end in .json (that name is its card's)")
+
+
 def save(pipeline: Any, card: dict[str, Any], path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
     """Save ``pipeline`` with joblib and its card (with the file's sha256) beside it.
 
@@ -39,8 +45,7 @@ def save(pipeline: Any, card: dict[str, Any], path: str | Path = DEFAULT_MODEL) 
     model is refused on load. Returns the card as written.
     """
     path = Path(path)
-    if path.suffix == ".json":
-        raise ModelError(f"{path}: the model file cannot end in .json (that name is its card's)")
+    check_model_path(path)
     card = dict(card)
     model_tmp = temp_beside(path)
     card_tmp: Path | None = None
@@ -84,6 +89,8 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     only if they match the card.
     """
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ModelError(f"model file {path} is not a file")
     if not path.is_file():
         raise ModelError(f"model file {path} not found; train one with `stance train --model {path}`")
     card = read_card(path)
@@ -96,4 +103,9 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     if trained_with != sklearn.__version__:
         raise ModelError(f"model {path} was trained with scikit-learn {trained_with}, but "
                          f"{sklearn.__version__} is installed; retrain with `stance train --model {path}`")
-    return joblib.load(io.BytesIO(data)), card
+    try:
+        pipeline = joblib.load(io.BytesIO(data))
+    except Exception as exc:  # damaged bytes under a re-hashed card, a NumPy the pickle cannot meet
+        raise ModelError(f"model file {path} cannot be loaded ({type(exc).__name__}: {exc}); "
+                         f"retrain with `stance train --model {path}`") from exc
+    return pipeline, card

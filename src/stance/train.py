@@ -64,7 +64,12 @@ def cross_validate(frame: pd.DataFrame, space: dict[str, list[Any]] | None = Non
     space = SEARCH_SPACE if space is None else space
     grid = list(ParameterGrid(space))
     n_groups = frame["doc_id"].nunique()
-    folds = max(2, min(folds, n_groups))
+    if n_groups < 2:
+        raise DataError(f"the search needs at least 2 reports in the train split, not {n_groups}; "
+                        "train with --no-search")
+    if folds < 2:
+        raise DataError(f"the search needs at least 2 folds, not {folds}")
+    folds = min(folds, n_groups)
     splits = list(GroupKFold(n_splits=folds).split(frame, groups=frame["doc_id"]))
     jobs = [(p, f) for p in range(len(grid)) for f in range(len(splits))]
     scores = np.zeros((len(grid), len(splits)))
