@@ -214,6 +214,36 @@ def test_wrong_content_type_is_415(client):
     assert r.status_code == 415
 
 
+@pytest.mark.parametrize("first, status", [("text/plain", 415), ("application/json", 200)])
+def test_a_repeated_content_type_is_read_as_starlette_reads_it(client, first, status):
+    other = "application/json" if first == "text/plain" else "text/plain"
+    r = client.post("/v1/predict", content=json.dumps({"texts": ["They denied it."]}).encode(),
+                    headers=[("content-type", first), ("content-type", other)])
+    assert r.status_code == status
+
+
+def test_only_the_body_routes_check_the_body(client):
+    assert client.post("/v1/nothing", content=b"x", headers={"content-type": "text/plain"}).status_code == 404
+    assert client.post("/v1/model", content=b"x", headers={"content-type": "text/plain"}).status_code == 405
+    r = client.head("/health")
+    assert r.status_code == 200 and r.content == b""
+
+
+def test_openapi_states_the_limits_and_every_error_status(client):
+    doc = client.get("/openapi.json").json()
+    texts = doc["components"]["schemas"]["PredictRequest"]["properties"]["texts"]
+    assert texts["minItems"] == 1 and texts["maxItems"] == 5 and texts["items"]["maxLength"] == 200
+    assert doc["components"]["schemas"]["AnalyzeRequest"]["properties"]["text"]["maxLength"] == 200
+    for path in ("/v1/predict", "/v1/analyze"):
+        assert {"200", "413", "415", "422", "503"} <= set(doc["paths"][path]["post"]["responses"])
+
+
+def test_an_integer_too_long_is_a_short_422(client):
+    r = client.post("/v1/predict", content=b'{"texts": ["ok"], "n": ' + b"1" * 4400 + b"}",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["ctx"]["error"] == "integer too long"
+
+
 def test_malformed_json_is_4xx(client):
     r = client.post("/v1/predict", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422

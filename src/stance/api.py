@@ -127,7 +127,8 @@ def _parse(model: type[BaseModel], body: bytes) -> Any:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.start), "msg": "JSON decode error",
                                        "input": {}, "ctx": {"error": exc.reason}}]) from None
     except (ValueError, RecursionError) as exc:  # NaN, overflow, integers over 4,300 digits, deep nesting
-        error = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        error = ("nested too deeply" if isinstance(exc, RecursionError) else
+                 "integer too long" if "int_max_str_digits" in str(exc) else str(exc))
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", 0), "msg": "JSON decode error",
                                        "input": {}, "ctx": {"error": error}}]) from None
     try:
@@ -147,19 +148,29 @@ def _body_schema(model: type[BaseModel]) -> dict[str, Any]:
                             "content": {"application/json": {"schema": {"$ref": _SCHEMAS + model.__name__}}}}}
 
 
-_UNPROCESSABLE: dict[int | str, dict[str, Any]] = {
+_DETAIL = {"application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}}
+_NOT_READY: dict[int | str, dict[str, Any]] = {503: {"description": "The model is not loaded yet", "content": _DETAIL}}
+_BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The request body is over the server's `--max-body` bytes", "content": _DETAIL},
+    415: {"description": "The Content-Type is not application/json", "content": _DETAIL},
     422: {"description": "Validation Error: each error's `loc` names the field, e.g. `[\"body\", \"texts\", 1]`",
-          "content": {"application/json": {"schema": {"$ref": _SCHEMAS + "HTTPValidationError"}}}}}
+          "content": {"application/json": {"schema": {"$ref": _SCHEMAS + "HTTPValidationError"}}}},
+    **_NOT_READY}
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
+def _openapi(app: FastAPI, max_texts: int, max_chars: int) -> dict[str, Any]:
     """FastAPI's OpenAPI document plus the components that the self-validated request bodies
-    refer to (FastAPI's documented way of extending it: replace ``app.openapi``)."""
+    refer to, with this server's limits on them (FastAPI's documented way of extending it:
+    replace ``app.openapi``)."""
     if app.openapi_schema is None:
         schema = FastAPI.openapi(app)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for model in (PredictRequest, AnalyzeRequest):
             components[model.__name__] = model.model_json_schema(ref_template=_SCHEMAS + "{model}")
+        text = {"minLength": 1, "maxLength": max_chars, "pattern": r"\S"}  # not blank
+        components["PredictRequest"]["properties"]["texts"].update(minItems=1, maxItems=max_texts)
+        components["PredictRequest"]["properties"]["texts"]["items"].update(text)
+        components["AnalyzeRequest"]["properties"]["text"].update(text)
         components.setdefault("ValidationError", validation_error_definition)
         components.setdefault("HTTPValidationError", validation_error_response_definition)
     return app.openapi_schema
@@ -171,9 +182,13 @@ INLINE_TEXTS = 16
 INLINE_CHARS = 5000
 
 
+_BODY_ROUTES = frozenset(("/v1/predict", "/v1/analyze"))
+
+
 class _Gateway:
-    """Pure ASGI middleware for POST requests under ``/v1/``: 415 unless the body is JSON, 413 for
-    a body over ``max_body`` bytes, whether or not it declares its Content-Length.
+    """Pure ASGI middleware for POST requests to the routes that take a body (``/v1/predict``,
+    ``/v1/analyze``): 415 unless the body is JSON, 413 for a body over ``max_body`` bytes,
+    whether or not it declares its Content-Length.
 
     It also answers the hot path, a well-formed ``POST /v1/predict`` of a few texts, with
     ``fast_predict`` directly, skipping FastAPI's per-request routing and dependency solving
@@ -189,15 +204,18 @@ class _Gateway:
         self.fast_predict = fast_predict
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith("/v1/"):
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in _BODY_ROUTES:
+            await self.app(scope, receive, send)  # other routes and methods: the app's 404 or 405
             return
-        headers = dict(scope.get("headers") or [])
-        ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if ctype != b"application/json":
+        ctype = length = None
+        for key, value in scope.get("headers") or ():  # the first of a repeated header, as Starlette reads it
+            if key == b"content-type" and ctype is None:
+                ctype = value
+            elif key == b"content-length" and length is None:
+                length = value
+        if (ctype or b"").split(b";")[0].strip().lower() != b"application/json":
             await _send_json(send, 415, {"detail": "Content-Type must be application/json"})
             return
-        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             await _send_json(send, 413, {"detail": f"request body over {self.max_body} bytes"})
             return
@@ -295,7 +313,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         return _predict_body(m, texts)
 
     app.add_middleware(_Gateway, max_body=max_body, fast_predict=fast_predict if fast_path else None)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app, max_texts, max_chars)  # type: ignore[method-assign]
 
     def current() -> StanceModel:
         m = app.state.model
@@ -310,7 +328,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
             raise _unprocessable(f"text longer than {max_chars} characters", *loc)
 
     @app.post("/v1/predict", response_model=PredictResponse, summary="Classify statements",
-              openapi_extra=_body_schema(PredictRequest), responses=_UNPROCESSABLE)
+              openapi_extra=_body_schema(PredictRequest), responses=_BODY_ERRORS)
     async def predict(request: Request) -> Response:
         req = _parse(PredictRequest, await request.body())
         if not req.texts:
@@ -328,7 +346,7 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
         return work() if inline else await run_in_threadpool(work)
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, summary="Classify every sentence of a report",
-              openapi_extra=_body_schema(AnalyzeRequest), responses=_UNPROCESSABLE)
+              openapi_extra=_body_schema(AnalyzeRequest), responses=_BODY_ERRORS)
     async def analyze(request: Request) -> Response:
         req = _parse(AnalyzeRequest, await request.body())
         check_text(req.text, "text")
@@ -339,11 +357,13 @@ def create_app(model_path: str | Path | None = None, *, max_texts: int = MAX_TEX
 
         return work() if len(req.text) <= INLINE_CHARS else await run_in_threadpool(work)
 
-    @app.get("/v1/model", summary="The model card")
+    @app.get("/v1/model", summary="The model card", responses=_NOT_READY)
     async def model_card() -> dict:
         return current().card
 
-    @app.get("/health", response_model=Health, summary="Liveness and readiness")
+    @app.get("/health", response_model=Health, summary="Liveness and readiness",
+             responses={503: {"description": "Not ready: the model is loading", "model": Health}})
+    @app.head("/health", include_in_schema=False)  # for monitors that probe with HEAD
     async def health() -> JSONResponse:
         ready = app.state.model is not None
         return JSONResponse({"status": "ok" if ready else "loading", "ready": ready}, status_code=200 if ready else 503)
