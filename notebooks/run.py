@@ -35,14 +35,21 @@ def execute(notebook: Path, out_dir: Path, timeout: int = 900) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("notebooks", nargs="*", type=Path, help="default: notebooks/*.ipynb")
-    ap.add_argument("--model", type=Path, default=HERE.parent / "models" / "stance.joblib")
-    ap.add_argument("--data", type=Path, default=HERE.parent / "data" / "sentences.csv")
-    ap.add_argument("--out", type=Path, default=HERE / "_build")
-    ap.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    ap.add_argument("--model", type=Path, default=HERE.parent / "models" / "stance.joblib",
+                    help="the model to evaluate (default models/stance.joblib; `make notebooks` trains it)")
+    ap.add_argument("--data", type=Path, default=HERE.parent / "data" / "sentences.csv",
+                    help="the corpus (default data/sentences.csv)")
+    ap.add_argument("--out", type=Path, default=HERE / "_build",
+                    help="where the executed notebooks go, and their figures under OUT/figures "
+                         "(default notebooks/_build)")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per cell (default 900)")
     args = ap.parse_args(argv)
+    for name, path in (("--model", args.model), ("--data", args.data), *(("notebook", nb) for nb in args.notebooks)):
+        if not path.is_file():
+            ap.error(f"{name} {path}: file not found")
     os.environ["STANCE_MODEL"] = str(args.model.resolve())
     os.environ["STANCE_DATA"] = str(args.data.resolve())
-    os.environ.setdefault("STANCE_FIG_DIR", str((args.out / "figures").resolve()))
+    os.environ["STANCE_FIG_DIR"] = str((args.out / "figures").resolve())
     for nb in args.notebooks or sorted(HERE.glob("*.ipynb")):
         t0 = time.perf_counter()
         dest = execute(nb, args.out, args.timeout)

@@ -21,3 +21,18 @@ def test_score_known_example():
     d = r.to_dict()
     assert set(d) >= {"macro_f1", "accuracy", "per_label", "confusion_matrix", "labels", "n"}
     assert "macro-F1=0.778" in r.to_text()
+
+
+@pytest.mark.parametrize("gold, predicted, message", [
+    (["denial", "Denial"], ["denial", "Denial"], "unknown label"),
+    (["denial"], ["denial", "neutral"], "1 gold labels but 2"),
+    ([], [], "no labels"),
+])
+def test_score_refuses_what_it_cannot_score(gold, predicted, message):
+    with pytest.raises(ValueError, match=message):
+        score(gold, predicted)
+
+
+def test_score_averages_over_all_three_labels():
+    report = score(["denial", "denial"], ["denial", "denial"])
+    assert report.accuracy == 1.0 and report.macro_f1 == pytest.approx(1 / 3)

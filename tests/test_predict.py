@@ -21,6 +21,22 @@ def test_predict_rejects_a_bare_string(tiny_model):
         tiny_model.predict("one statement")
 
 
+@pytest.mark.parametrize("texts, message", [(b"They denied it.", "not a bytes"), ({"They denied it.": 1}, "not a dict"),
+                                            ({"They denied it."}, "no order"), (["ok", None], r"texts\[1\] is NoneType")])
+def test_predict_rejects_what_has_no_ordered_strings(tiny_model, texts, message):
+    with pytest.raises(TypeError, match=message):
+        tiny_model.predict(texts)
+
+
+def test_predict_takes_any_ordered_iterable(tiny_model):
+    import numpy as np
+    import pandas as pd
+    texts = ["They denied it.", "Police blamed the driver."]
+    want = tiny_model.predict(texts)
+    assert tiny_model.predict(tuple(texts)) == want and tiny_model.predict(np.array(texts)) == want
+    assert tiny_model.predict(pd.Series(texts)) == want and tiny_model.predict(t for t in texts) == want
+
+
 def test_predict_empty_list(tiny_model):
     assert tiny_model.predict([]) == []
 

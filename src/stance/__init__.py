@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["__version__", "load_model"]
 
 
-def load_model(path: Any = None) -> "StanceModel":
+def load_model(path: str | os.PathLike[str] | None = None) -> "StanceModel":
     """Load a trained model (default ``$STANCE_MODEL`` or ``models/stance.joblib``)."""
     from stance.predict import StanceModel
 

@@ -27,12 +27,14 @@ class Report:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The metrics as plain JSON-ready values (what ``stance evaluate --format json`` prints)."""
         out = {"macro_f1": self.macro_f1, "accuracy": self.accuracy, "per_label": self.per_label,
                "confusion_matrix": self.confusion_matrix, "labels": self.labels, "n": self.n}
         out.update(self.extra)
         return out
 
     def to_text(self) -> str:
+        """The metrics as a plain-text table (what ``stance evaluate`` prints)."""
         lines = [f"n={self.n}  macro-F1={self.macro_f1:.3f}  accuracy={self.accuracy:.3f}", "",
                  f"{'label':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
         for lab in self.labels:
@@ -46,7 +48,19 @@ class Report:
 
 
 def score(gold: Sequence[str], predicted: Sequence[str]) -> Report:
-    """Score predicted labels against gold labels over :data:`LABELS`."""
+    """Score predicted labels against gold labels over :data:`LABELS`.
+
+    Macro-F1 averages over all three labels, so a label absent from both lists counts as an F1
+    of 0 (the number is comparable across sets). A label outside :data:`LABELS`, lists of
+    different lengths, or no labels at all are a ``ValueError``."""
+    gold, predicted = list(gold), list(predicted)
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold labels but {len(predicted)} predictions")
+    if not gold:
+        raise ValueError("no labels to score")
+    unknown = sorted({str(v) for v in (*gold, *predicted)} - set(LABELS))
+    if unknown:
+        raise ValueError(f"unknown label(s) {unknown}; expected {list(LABELS)}")
     labels = list(LABELS)
     p, r, f, s = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)
     per_label = {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
@@ -54,7 +68,7 @@ def score(gold: Sequence[str], predicted: Sequence[str]) -> Report:
     cm = confusion_matrix(gold, predicted, labels=labels)
     return Report(
         macro_f1=float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
-        accuracy=float(accuracy_score(gold, predicted)) if len(gold) else 0.0,
+        accuracy=float(accuracy_score(gold, predicted)),
         per_label=per_label,
         confusion_matrix=np.asarray(cm).astype(int).tolist(),
         labels=labels,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,7 +301,10 @@ class StanceModel:
         return [[p[c0], p[c1], p[c2]] for p in map(proba, _check_texts(texts))]
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """One :class:`Prediction` per text, in input order."""
+        """One :class:`Prediction` per text, in input order. ``texts`` is any ordered iterable of
+        ``str`` (a list, tuple, NumPy array, pandas Series, generator); a ``str``, ``bytes``, dict,
+        set or non-``str`` item is a ``TypeError``. An empty or blank text is classified like any
+        other (it gets the model's prior, mostly ``neutral``); the CLI and the HTTP API refuse it."""
         return [_prediction(row) for row in self.rows(texts)]
 
     def predict_labels(self, texts: Sequence[str]) -> list[str]:
@@ -330,6 +334,9 @@ class StanceModel:
 def _check_texts(texts: Iterable[str]) -> list[str]:
     if isinstance(texts, str):
         raise TypeError("predict() takes a list of strings; wrap a single statement in a list")
+    if isinstance(texts, (bytes, bytearray, Mapping, AbstractSet)):
+        raise TypeError(f"predict() takes a list of strings, not a {type(texts).__name__}"
+                        + (" (a set has no order to match the predictions to)" if isinstance(texts, AbstractSet) else ""))
     texts = list(texts)
     for i, t in enumerate(texts):
         if not isinstance(t, str):
