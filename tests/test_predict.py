@@ -37,6 +37,13 @@ def test_predict_takes_any_ordered_iterable(tiny_model):
     assert tiny_model.predict(pd.Series(texts)) == want and tiny_model.predict(t for t in texts) == want
 
 
+def test_predictions_are_hashable_and_equal_by_value(tiny_model):
+    a, b = tiny_model.predict(["They denied it.", "They denied it."])
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    sentences = tiny_model.analyze("They denied it. Police blamed the driver.").sentences
+    assert len(set(sentences)) == 2
+
+
 def test_predict_empty_list(tiny_model):
     assert tiny_model.predict([]) == []
 

@@ -27,7 +27,11 @@ class Prediction:
     label: str
     scores: dict[str, float]
 
+    def __hash__(self) -> int:  # the dataclass's own hash would fail on the scores dict
+        return hash((self.label, tuple(self.scores.items())))
+
     def to_dict(self) -> dict[str, Any]:
+        """``{"label", "scores"}``, the shape of the CLI's JSONL and the HTTP API's predictions."""
         return {"label": self.label, "scores": dict(self.scores)}
 
 
@@ -41,7 +45,11 @@ class SentencePrediction:
     label: str
     scores: dict[str, float]
 
+    def __hash__(self) -> int:  # the dataclass's own hash would fail on the scores dict
+        return hash((self.start, self.end, self.text, self.label, tuple(self.scores.items())))
+
     def to_dict(self) -> dict[str, Any]:
+        """The sentence with its offsets, label and scores, as the CLI and HTTP API write it."""
         return {"start": self.start, "end": self.end, "text": self.text, "label": self.label,
                 "scores": dict(self.scores)}
 
@@ -54,6 +62,8 @@ class Analysis:
     counts: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The sentences and a summary (counts, the denials and the accusations), as the HTTP
+        API's ``/v1/analyze`` answers."""
         return {
             "sentences": [s.to_dict() for s in self.sentences],
             "summary": {
