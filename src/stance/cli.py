@@ -27,25 +27,19 @@ def _model_arg(p: argparse.ArgumentParser) -> None:
                    help="model file (default: $STANCE_MODEL or models/stance.joblib)")
 
 
-def _positive(value: str) -> int:
-    n = int(value)
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
+def _int_in(low: int, high: int | None = None) -> Any:
+    """An argparse type: an integer of at least ``low`` (and at most ``high``)."""
+    def check(value: str) -> int:
+        n = int(value)
+        if n < low or (high is not None and n > high):
+            raise argparse.ArgumentTypeError(f"must be between {low} and {high}" if high is not None
+                                             else f"must be at least {low}")
+        return n
+    check.__name__ = "int"  # argparse names the type in "invalid int value"
+    return check
 
 
-def _at_least_two(value: str) -> int:
-    n = int(value)
-    if n < 2:
-        raise argparse.ArgumentTypeError("must be at least 2")
-    return n
-
-
-def _port(value: str) -> int:
-    n = int(value)
-    if not 0 <= n <= 65535:
-        raise argparse.ArgumentTypeError("must be between 0 and 65535")
-    return n
+_positive, _at_least_two, _port = _int_in(1), _int_in(2), _int_in(0, 65535)
 
 
 def build_parser() -> argparse.ArgumentParser:
