@@ -12,9 +12,16 @@ DATA   := data/sentences.csv data/split.csv
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
+# The model is retrained when the data, the code that shapes it or the dependencies change.
+MODEL_INPUTS := $(DATA) pyproject.toml $(addprefix src/stance/,data.py features.py labels.py model.py text.py train.py)
+PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
+
+# A venv is made only with a Python the package supports, and removed again if making it fails
+# (on Debian and Ubuntu `python3 -m venv` needs the python3-venv package), so that a failed
+# attempt never leaves a .venv that later runs would take as ready.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(PYTHON) -c '$(PY_OK)' 2>/dev/null || { echo "stance needs Python 3.11 or newer, and '$(PYTHON)' is older or cannot be run; choose another, e.g. make $(or $(MAKECMDGOALS),demo) PYTHON=python3.11" >&2; exit 1; }
+	@$(PYTHON) -m venv $(VENV) && $(VENV)/bin/python -m pip install --quiet --upgrade pip || { rm -rf $(VENV); echo "could not set up $(VENV) with $(PYTHON) (on Debian/Ubuntu: apt install python3-venv)" >&2; exit 1; }
 
 $(VENV)/.installed: pyproject.toml src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
@@ -32,7 +39,7 @@ $(VENV)/.installed-parse: pyproject.toml src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[parse]'
 	@touch $@ $(VENV)/.installed
 
-$(MODEL): $(DATA) | $(VENV)/.installed
+$(MODEL): $(MODEL_INPUTS) | $(VENV)/.installed
 	$(STANCE) train --data data/sentences.csv --model $(MODEL)
 
 train: $(VENV)/.installed  ## (re)train the default model
@@ -60,8 +67,13 @@ bench-finetune: $(VENV)/.installed-bench  ## experiment: all-MiniLM-L6-v2 fine-t
 bench-parse: $(VENV)/.installed-parse  ## experiment: features from a dependency parse (spaCy en_core_web_sm)
 	$(BIN)/python benchmarks/parse.py
 
-bench-serve: $(MODEL) $(VENV)/.installed-bench  ## HTTP serving benchmark against an echo route
+$(VENV)/.installed-serve-bench: pyproject.toml src/stance/_score.c | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[serve-bench]'
+	@touch $@ $(VENV)/.installed
+
+bench-serve: $(MODEL) $(VENV)/.installed-serve-bench  ## HTTP serving benchmark against an echo route (needs wrk)
 	$(BIN)/python benchmarks/serve.py --model $(MODEL)
 
-clean:  ## remove the venv, models and build outputs
-	rm -rf $(VENV) notebooks/_build models/*.joblib models/*.json
+clean:  ## remove the venv, the default model and its card, and build outputs (other models stay)
+	rm -rf $(VENV) notebooks/_build $(MODEL) $(MODEL:.joblib=.json) src/stance/_score*.so src/*.egg-info build \
+	  .pytest_cache .hypothesis
