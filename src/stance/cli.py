@@ -57,32 +57,35 @@ def build_parser() -> argparse.ArgumentParser:
                                    "uses), keep the labels of sentences already labelled, and assign new "
                                    "reports to the train/test split. New sentences get an empty label; the "
                                    "exit status is 1 while any sentence still needs one.")
-    p.add_argument("--reports", type=Path, default=Path("data/reports"), help="folder of .txt reports")
-    p.add_argument("--data", type=Path, default=Path("data/sentences.csv"), help="sentences CSV to update")
-    p.add_argument("--split", type=Path, default=Path("data/split.csv"), help="report split CSV to update")
+    p.add_argument("--reports", type=Path, default=Path("data/reports"), help="folder of .txt reports (default data/reports)")
+    p.add_argument("--data", type=Path, default=Path("data/sentences.csv"), help="sentences CSV to update (default data/sentences.csv)")
+    p.add_argument("--split", type=Path, default=Path("data/split.csv"), help="report split CSV to update (default data/split.csv; train and evaluate "
+                        "read split.csv beside the sentences CSV)")
     p.add_argument("--force", action="store_true",
                    help="write even if labelled reports would disappear from the CSV (their report file is gone)")
 
     p = sub.add_parser("train", help="train a model on the labelled corpus",
                        description="Pick hyperparameters by cross-validation grouped by report on the train "
                                    "split, fit, score on the test split, and save the model and its card.")
-    p.add_argument("--data", type=Path, default=Path("data/sentences.csv"), help="labelled sentences CSV")
+    p.add_argument("--data", type=Path, default=Path("data/sentences.csv"), help="labelled sentences CSV; its train/test split is read from "
+                        "split.csv beside it (default data/sentences.csv)")
     _model_arg(p)
     p.add_argument("--seed", type=int, default=0,
                    help="random seed, recorded in the card (every training step is deterministic; default 0)")
     p.add_argument("--no-search", action="store_true", help="skip the search; use the default hyperparameters")
     p.add_argument("--folds", type=_at_least_two, default=5,
-                   help="cross-validation folds of the search (default 5; at least 2, at most the number "
-                        "of train reports; unused with --no-search)")
+                   help="cross-validation folds of the search (default 5; at least 2; lowered to the number "
+                        "of train reports when there are fewer; unused with --no-search)")
 
     p = sub.add_parser("evaluate", help="score a model on a labelled CSV/JSONL",
                        description="PATH is a .csv or .jsonl with `text` and `label` columns (others ignored), "
                                    "or, with --split, the corpus CSV (data/sentences.csv).")
-    p.add_argument("path", type=Path, help="labelled file")
+    p.add_argument("path", type=Path, metavar="PATH", help="labelled .csv or .jsonl file")
     _model_arg(p)
-    p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--text-column", default="text")
-    p.add_argument("--label-column", default="label")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text: a readable report; json: the metrics as one JSON object (default text)")
+    p.add_argument("--text-column", default="text", help="column holding the text (default text)")
+    p.add_argument("--label-column", default="label", help="column holding the gold label (default label)")
     p.add_argument("--split", choices=["train", "test"],
                    help="PATH is the corpus: score only this split of it (from split.csv beside it)")
 
@@ -95,14 +98,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", type=Path, help="read .txt (one per line), .csv or .jsonl (`-`: standard input)")
     p.add_argument("--text-column", default="text", help="column holding the text in .csv/.jsonl (default text)")
     p.add_argument("--article", action="store_true", help="treat each input as a whole report (a .txt file is one report)")
-    p.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
+    p.add_argument("--format", choices=["table", "csv", "jsonl"], default="table",
+                   help="table: aligned columns for reading; csv or jsonl: one row per prediction with "
+                        "all three scores, for other tools (default table)")
     p.add_argument("--output", type=Path,
                    help="write here instead of standard output (`-`: standard output); a regular file is written "
                         "to a temporary file and renamed into place, a link, FIFO or device is written in place")
     p.add_argument("--batch-size", type=_positive, default=1000, help=argparse.SUPPRESS)
     _model_arg(p)
 
-    p = sub.add_parser("info", help="print the model card")
+    p = sub.add_parser("info", help="print the model card",
+                       description="Print the model's card (the .json file of the same name beside the model) as JSON, "
+                                   "after checking that the model file matches it.")
     _model_arg(p)
 
     p = sub.add_parser("serve", help="serve predictions over HTTP (FastAPI + uvicorn)",
