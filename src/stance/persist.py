@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -36,32 +38,66 @@ def check_model_path(path: str | Path) -> None:
         raise ModelError(f"{path}: the model file cannot end in .json (that name is its card's)")
 
 
+def _backup(path: Path) -> Path | None:
+    """A second name for the file at ``path`` (a hard link, else a copy); None if there is none."""
+    if not path.is_file():
+        return None
+    backup = temp_beside(path)
+    try:
+        backup.unlink()
+        try:
+            os.link(path, backup)
+        except OSError:  # a file system without hard links
+            shutil.copy2(path, backup)
+    except BaseException:
+        backup.unlink(missing_ok=True)
+        raise
+    return backup
+
+
 def save(pipeline: Any, card: dict[str, Any], path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
     """Save ``pipeline`` with joblib and its card (with the file's sha256) beside it.
 
-    Both files are written in full to temporary names first; only then are they renamed into
-    place, so a failure while writing (a full disk, a card that does not serialise, an
-    interrupt) leaves the previous model and card untouched. A card that does not match its
-    model is refused on load. Returns the card as written.
+    Both files are written in full to temporary names, the current model is kept under a
+    backup name, and the two are renamed into place, model first. Any failure or interrupt
+    before the card's rename (a full disk, a card that does not serialise, Ctrl-C) restores
+    the previous model, so the previous model and card are left as they were. Only a hard kill
+    (or power loss) between the two renames can leave the new model beside the old card, which
+    :func:`load` refuses (retrain); two files cannot change at once without swapping a folder.
+    Returns the card as written.
     """
     path = Path(path)
     check_model_path(path)
+    cpath = card_path(path)
     card = dict(card)
     model_tmp = temp_beside(path)
     card_tmp: Path | None = None
+    backup: Path | None = None
     try:
         joblib.dump(pipeline, model_tmp, compress=3)
         card["model_sha256"] = hashlib.sha256(model_tmp.read_bytes()).hexdigest()
         text = json.dumps(card, indent=2) + "\n"
-        card_tmp = temp_beside(card_path(path))
+        card_tmp = temp_beside(cpath)
         card_tmp.write_text(text, encoding="utf-8")
+        backup = _backup(path)
         publish(model_tmp, path)
-        publish(card_tmp, card_path(path))
+        publish(card_tmp, cpath)
     except BaseException:
+        # the renames themselves tell what happened: a temporary that is gone was renamed
+        if card_tmp is not None and card_tmp.exists() and not model_tmp.exists():
+            if backup is not None:
+                os.replace(backup, path)
+            else:
+                path.unlink(missing_ok=True)
         model_tmp.unlink(missing_ok=True)
         if card_tmp is not None:
             card_tmp.unlink(missing_ok=True)
+        if backup is not None:
+            backup.unlink(missing_ok=True)
         raise
+    if backup is not None:
+        with contextlib.suppress(OSError):  # saved; a stray backup is no reason to report failure
+            backup.unlink(missing_ok=True)
     return card
 
 
@@ -98,7 +134,8 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     actual = hashlib.sha256(data).hexdigest()
     if actual != card["model_sha256"]:
         raise ModelError(f"model file {path} does not match its card (sha256 {actual[:12]}… != "
-                         f"{card['model_sha256'][:12]}…); refusing to load it. Retrain with `stance train`.")
+                         f"{card['model_sha256'][:12]}…; changed, or a save was killed); refusing to load "
+                         f"it. Retrain with `stance train --model {path}`.")
     trained_with = card["versions"].get("scikit-learn")
     if trained_with != sklearn.__version__:
         raise ModelError(f"model {path} was trained with scikit-learn {trained_with}, but "
