@@ -85,3 +85,47 @@ def test_a_model_that_does_not_match_its_card_says_how_to_retrain_it(tmp_path, t
     path.write_bytes(path.read_bytes() + b"\0")  # as a save killed between its two renames leaves it
     with pytest.raises(ModelError, match=f"does not match its card .*Retrain with `stance train --model {re.escape(str(path))}`"):
         persist.load(path)
+
+
+def _with_card(tmp_path: Path, tiny_model_path: Path, edit) -> Path:
+    """A copy of the tiny model whose card ``edit`` has changed in place."""
+    path = _copy_model(tiny_model_path, tmp_path / "m.joblib")
+    card = json.loads(persist.card_path(path).read_text())
+    edit(card)
+    persist.card_path(path).write_text(json.dumps(card))
+    return path
+
+
+def test_a_card_without_a_scikit_learn_version_is_refused(tmp_path, tiny_model_path):
+    path = _with_card(tmp_path, tiny_model_path, lambda card: card["versions"].pop("scikit-learn"))
+    with pytest.raises(ModelError, match=f"^model card {re.escape(str(persist.card_path(path)))} has no "
+                                         f"scikit-learn version; retrain"):
+        persist.load(path)
+
+
+def test_a_card_that_is_a_folder_is_not_a_file(tmp_path, tiny_model_path):
+    path = tmp_path / "m.joblib"
+    shutil.copy(tiny_model_path, path)
+    persist.card_path(path).mkdir()
+    with pytest.raises(ModelError, match=f"^model card {re.escape(str(persist.card_path(path)))} is not a file"):
+        persist.load(path)
+
+
+def test_a_card_passed_as_the_model_is_refused_with_what_to_pass(capsys, tmp_path, tiny_model_path):
+    from stance.cli import main
+    card = persist.card_path(_copy_model(tiny_model_path, tmp_path / "m.joblib"))
+    with pytest.raises(ModelError, match=f"^{re.escape(str(card))} is a model card's name.*pass the model "
+                                         f"file \\(\\.joblib\\)"):
+        persist.load(card)
+    assert main(["info", "--model", str(card)]) == 2
+    err = capsys.readouterr().err
+    assert "pass the model file (.joblib)" in err and "sha256" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("labels", [["accusation", "denial", "neutral"], ["denial", "accusation"],
+                                    ["denial", "accusation", "neutral", "other"], "denial"])
+def test_a_card_whose_labels_are_not_the_models_is_refused(tmp_path, tiny_model_path, labels):
+    path = _with_card(tmp_path, tiny_model_path, lambda card: card.update(labels=labels))
+    with pytest.raises(ModelError, match=f"^model card {re.escape(str(persist.card_path(path)))} lists labels "
+                                         f".*but the model predicts \\['denial', 'accusation', 'neutral'\\]"):
+        persist.load(path)

@@ -16,6 +16,7 @@ import sklearn
 
 from stance.errors import ModelError
 from stance.files import publish, temp_beside
+from stance.labels import LABELS
 
 __all__ = ["DEFAULT_MODEL", "card_path", "default_model_path", "save", "load", "read_card"]
 
@@ -102,11 +103,14 @@ def save(pipeline: Any, card: dict[str, Any], path: str | Path = DEFAULT_MODEL) 
 
 
 def read_card(path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
-    """Read the card of a model file; a clear :class:`ModelError` if it is missing or unreadable."""
+    """Read the card of a model file; a clear :class:`ModelError` if it is missing or unreadable,
+    or lacks the fields :func:`load` checks (``model_sha256``, the scikit-learn version)."""
     cpath = card_path(path)
+    retrain = f"retrain with `stance train --model {path}`"
+    if cpath.exists() and not cpath.is_file():
+        raise ModelError(f"model card {cpath} is not a file; {retrain}")
     if not cpath.is_file():
-        raise ModelError(f"model card {cpath} not found; a model without its card is refused "
-                         f"(retrain with `stance train --model {path}`)")
+        raise ModelError(f"model card {cpath} not found; a model without its card is refused ({retrain})")
     try:
         card = json.loads(cpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -114,7 +118,9 @@ def read_card(path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
     if not isinstance(card, dict) or not isinstance(card.get("model_sha256"), str):
         raise ModelError(f"model card {cpath} has no model_sha256")
     if not isinstance(card.get("versions"), dict):
-        raise ModelError(f"model card {cpath} has no versions; retrain with `stance train --model {path}`")
+        raise ModelError(f"model card {cpath} has no versions; {retrain}")
+    if not isinstance(card["versions"].get("scikit-learn"), str):
+        raise ModelError(f"model card {cpath} has no scikit-learn version; {retrain}")
     return card
 
 
@@ -122,9 +128,13 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     """Load ``(pipeline, card)`` after checking the file's sha256 and scikit-learn version.
 
     The file is read once; its bytes are hashed and only those same bytes are unpickled, and
-    only if they match the card.
+    only if they match the card. The card's ``labels`` must then be the pipeline's classes in
+    the order of :data:`stance.labels.LABELS`. The card's other fields are not checked.
     """
     path = Path(path)
+    if path.suffix == ".json":
+        raise ModelError(f"{path} is a model card's name, not a model's; pass the model file "
+                         f"(.joblib) beside it")
     if path.exists() and not path.is_file():
         raise ModelError(f"model file {path} is not a file")
     if not path.is_file():
@@ -145,4 +155,9 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     except Exception as exc:  # damaged bytes under a re-hashed card, a NumPy the pickle cannot meet
         raise ModelError(f"model file {path} cannot be loaded ({type(exc).__name__}: {exc}); "
                          f"retrain with `stance train --model {path}`") from exc
+    classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+    labels = [lab for lab in LABELS if lab in classes] + sorted(set(classes) - set(LABELS))
+    if card.get("labels") != labels:
+        raise ModelError(f"model card {card_path(path)} lists labels {card.get('labels')}, but the model "
+                         f"predicts {labels}; refusing to load it. Retrain with `stance train --model {path}`.")
     return pipeline, card
