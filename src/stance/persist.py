@@ -1,4 +1,5 @@
-"""Saving and loading a model: joblib file plus a JSON card, written atomically, verified on load."""
+"""Saving and loading a model: joblib file plus a JSON card, replaced together (a failed save keeps the
+previous pair), verified on load."""
 
 from __future__ import annotations
 
@@ -62,8 +63,9 @@ def save(pipeline: Any, card: dict[str, Any], path: str | Path = DEFAULT_MODEL) 
     Both files are written in full to temporary names, the current model is kept under a
     backup name, and the two are renamed into place, model first. Any failure or interrupt
     before the card's rename (a full disk, a card that does not serialise, Ctrl-C) restores
-    the previous model, so the previous model and card are left as they were. Only a hard kill
-    (or power loss) between the two renames can leave the new model beside the old card, which
+    the previous model, so the previous model and card are left as they were. Only a kill that
+    Python cannot catch (SIGKILL, an unhandled SIGTERM, power loss; or a second Ctrl-C while
+    restoring) between the two renames can leave the new model beside the old card, which
     :func:`load` refuses (retrain); two files cannot change at once without swapping a folder.
     Returns the card as written.
     """
@@ -144,8 +146,8 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     actual = hashlib.sha256(data).hexdigest()
     if actual != card["model_sha256"]:
         raise ModelError(f"model file {path} does not match its card (sha256 {actual[:12]}… != "
-                         f"{card['model_sha256'][:12]}…; changed, or a save was killed); refusing to load "
-                         f"it. Retrain with `stance train --model {path}`.")
+                         f"{card['model_sha256'][:12]}…: the file was changed, or its save did not finish); "
+                         f"refusing to load it. Retrain with `stance train --model {path}`.")
     trained_with = card["versions"].get("scikit-learn")
     if trained_with != sklearn.__version__:
         raise ModelError(f"model {path} was trained with scikit-learn {trained_with}, but "
