@@ -2,9 +2,10 @@
 
     python notebooks/run.py [--model models/stance.joblib] [--out notebooks/_build] [NOTEBOOK ...]
 
-Figures go to OUT/figures. The notebooks read their paths from STANCE_MODEL, STANCE_DATA and
-STANCE_FIG_DIR, which this script sets, and STANCE_DEV (default ../shared/realworld/dev.csv),
-which it leaves as it finds it.
+Figures go to OUT/figures. The notebooks read their paths from STANCE_MODEL, STANCE_DATA (the
+corpus; notebook 02 reads the seed report from the reports/ beside it) and STANCE_FIG_DIR, which
+this script sets, and STANCE_DEV (default ../shared/realworld/dev.csv), which it leaves as it
+finds it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", type=Path, default=HERE.parent / "models" / "stance.joblib",
                     help="the model to evaluate (default models/stance.joblib; `make notebooks` trains it)")
     ap.add_argument("--data", type=Path, default=HERE.parent / "data" / "sentences.csv",
-                    help="the corpus (default data/sentences.csv)")
+                    help="the corpus (default data/sentences.csv); notebook 02 reads the seed report from "
+                         "the reports/ folder beside it")
     ap.add_argument("--out", type=Path, default=HERE / "_build",
                     help="where the executed notebooks go, and their figures under OUT/figures "
                          "(default notebooks/_build)")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -81,7 +82,9 @@ def test_tampered_model_is_refused(tiny_model_path, tmp_path):
 def test_missing_card_is_refused(tiny_model_path, tmp_path):
     lone = tmp_path / "lone.joblib"
     lone.write_bytes(tiny_model_path.read_bytes())
-    with pytest.raises(ModelError, match="card"):
+    card = re.escape(str(lone.with_suffix(".json")))
+    with pytest.raises(ModelError, match=f"^model card {card} not found; a model without its card is refused "
+                                         f"\\(retrain with `stance train --model {re.escape(str(lone))}`\\)$"):
         load_model(lone)
 
 
@@ -91,7 +94,9 @@ def test_other_sklearn_version_is_refused(tiny_model_path, tmp_path):
     card = json.loads(persist.card_path(tiny_model_path).read_text())
     card["versions"]["scikit-learn"] = "0.0.1"
     persist.card_path(m).write_text(json.dumps(card))
-    with pytest.raises(ModelError, match="retrain"):
+    import sklearn
+    with pytest.raises(ModelError, match=f"^model {re.escape(str(m))} was trained with scikit-learn 0.0.1, but "
+                                         f"{re.escape(sklearn.__version__)} is installed; retrain"):
         load_model(m)
 
 
@@ -110,13 +115,48 @@ def test_save_is_atomic_on_failure(tmp_path, tiny_frame):
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_card_records_what_the_issue_asks(tiny_model):
-    card = tiny_model.card
-    for key in ("name", "version", "created_at", "versions", "labels", "hyperparameters", "model_sha256",
-                "test_metrics", "data"):
-        assert key in card
-    assert card["versions"]["scikit-learn"]
+def test_card_records_what_the_issue_asks(tmp_path, capsys, tiny_frame):
+    """`stance train` with a seed and a search: every knowable value of the card is right."""
+    import hashlib
+
+    import sklearn
+    from sklearn.model_selection import ParameterGrid
+
+    import stance
+    from stance.cli import main
+    from stance.model import SEARCH_SPACE
+    from stance.train import MODEL_NAME
+
+    data = tmp_path / "sentences.csv"
+    rows = tiny_frame.assign(id=[f"{d}:{i}" for i, d in enumerate(tiny_frame["doc_id"])], position=0, start=0,
+                             end=tiny_frame["text"].str.len(), hard_case="")
+    rows[["id", "doc_id", "position", "start", "end", "text", "label", "hard_case"]].to_csv(data, index=False)
+    tiny_frame[["doc_id", "split"]].drop_duplicates().to_csv(tmp_path / "split.csv", index=False)
+    model = tmp_path / "m.joblib"
+    assert main(["train", "--data", str(data), "--model", str(model), "--seed", "7", "--folds", "2"]) == 0
+    capsys.readouterr()
+    card = load_model(model).card
+    assert card["name"] == MODEL_NAME and card["version"] == stance.__version__ and card["created_at"]
+    assert card["versions"]["scikit-learn"] == sklearn.__version__
     assert card["labels"] == list(LABELS)
+    assert card["seed"] == 7
+    assert card["model_sha256"] == hashlib.sha256(model.read_bytes()).hexdigest()
+    train_rows = tiny_frame[tiny_frame.split == "train"]
+    assert card["data"] == {
+        "path": str(data), "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+        "n_train": len(train_rows), "n_test": len(tiny_frame) - len(train_rows),
+        "n_reports_train": train_rows["doc_id"].nunique(), "n_reports_test": 1,
+        "label_counts_train": {lab: int((train_rows["label"] == lab).sum()) for lab in LABELS}}
+    search = card["search"]
+    assert search["space"] == SEARCH_SPACE and search["folds"] == 2
+    grid = list(ParameterGrid(SEARCH_SPACE))
+    results = search["results"]
+    assert sorted(map(str, (r["params"] for r in results))) == sorted(map(str, grid))
+    for r in results:
+        assert len(r["folds"]) == 2 and r["mean"] == pytest.approx(np.mean(r["folds"]), abs=1e-4)
+    assert card["cv_macro_f1"] == results[0]["mean"] == max(r["mean"] for r in results)
+    assert card["hyperparameters"].items() >= results[0]["params"].items()
+    assert card["test_metrics"]["n"] == len(tiny_frame) - len(train_rows)
 
 
 def test_grouped_cross_validation_reports_every_grid_point(tiny_frame):

@@ -1,11 +1,14 @@
-"""Saving and loading a model: joblib file plus a JSON card, written atomically, verified on load."""
+"""Saving and loading a model: joblib file plus a JSON card, replaced together (a failed save keeps the
+previous pair), verified on load."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ import sklearn
 
 from stance.errors import ModelError
 from stance.files import publish, temp_beside
+from stance.labels import LABELS
 
 __all__ = ["DEFAULT_MODEL", "card_path", "default_model_path", "save", "load", "read_card"]
 
@@ -36,41 +40,79 @@ def check_model_path(path: str | Path) -> None:
         raise ModelError(f"{path}: the model file cannot end in .json (that name is its card's)")
 
 
+def _backup(path: Path) -> Path | None:
+    """A second name for the file at ``path`` (a hard link, else a copy); None if there is none."""
+    if not path.is_file():
+        return None
+    backup = temp_beside(path)
+    try:
+        backup.unlink()
+        try:
+            os.link(path, backup)
+        except OSError:  # a file system without hard links
+            shutil.copy2(path, backup)
+    except BaseException:
+        backup.unlink(missing_ok=True)
+        raise
+    return backup
+
+
 def save(pipeline: Any, card: dict[str, Any], path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
     """Save ``pipeline`` with joblib and its card (with the file's sha256) beside it.
 
-    Both files are written in full to temporary names first; only then are they renamed into
-    place, so a failure while writing (a full disk, a card that does not serialise, an
-    interrupt) leaves the previous model and card untouched. A card that does not match its
-    model is refused on load. Returns the card as written.
+    Both files are written in full to temporary names, the current model is kept under a
+    backup name, and the two are renamed into place, model first. Any failure or interrupt
+    before the card's rename (a full disk, a card that does not serialise, Ctrl-C) restores
+    the previous model, so the previous model and card are left as they were. Only a kill that
+    Python cannot catch (SIGKILL, an unhandled SIGTERM, power loss; or a second Ctrl-C while
+    restoring) between the two renames can leave the new model beside the old card, which
+    :func:`load` refuses (retrain); two files cannot change at once without swapping a folder.
+    Returns the card as written.
     """
     path = Path(path)
     check_model_path(path)
+    cpath = card_path(path)
     card = dict(card)
     model_tmp = temp_beside(path)
     card_tmp: Path | None = None
+    backup: Path | None = None
     try:
         joblib.dump(pipeline, model_tmp, compress=3)
         card["model_sha256"] = hashlib.sha256(model_tmp.read_bytes()).hexdigest()
         text = json.dumps(card, indent=2) + "\n"
-        card_tmp = temp_beside(card_path(path))
+        card_tmp = temp_beside(cpath)
         card_tmp.write_text(text, encoding="utf-8")
+        backup = _backup(path)
         publish(model_tmp, path)
-        publish(card_tmp, card_path(path))
+        publish(card_tmp, cpath)
     except BaseException:
+        # the renames themselves tell what happened: a temporary that is gone was renamed
+        if card_tmp is not None and card_tmp.exists() and not model_tmp.exists():
+            if backup is not None:
+                os.replace(backup, path)
+            else:
+                path.unlink(missing_ok=True)
         model_tmp.unlink(missing_ok=True)
         if card_tmp is not None:
             card_tmp.unlink(missing_ok=True)
+        if backup is not None:
+            backup.unlink(missing_ok=True)
         raise
+    if backup is not None:
+        with contextlib.suppress(OSError):  # saved; a stray backup is no reason to report failure
+            backup.unlink(missing_ok=True)
     return card
 
 
 def read_card(path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
-    """Read the card of a model file; a clear :class:`ModelError` if it is missing or unreadable."""
+    """Read the card of a model file; a clear :class:`ModelError` if it is missing or unreadable,
+    or lacks the fields :func:`load` checks (``model_sha256``, the scikit-learn version)."""
     cpath = card_path(path)
+    retrain = f"retrain with `stance train --model {path}`"
+    if cpath.exists() and not cpath.is_file():
+        raise ModelError(f"model card {cpath} is not a file; {retrain}")
     if not cpath.is_file():
-        raise ModelError(f"model card {cpath} not found; a model without its card is refused "
-                         f"(retrain with `stance train --model {path}`)")
+        raise ModelError(f"model card {cpath} not found; a model without its card is refused ({retrain})")
     try:
         card = json.loads(cpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -78,7 +120,9 @@ def read_card(path: str | Path = DEFAULT_MODEL) -> dict[str, Any]:
     if not isinstance(card, dict) or not isinstance(card.get("model_sha256"), str):
         raise ModelError(f"model card {cpath} has no model_sha256")
     if not isinstance(card.get("versions"), dict):
-        raise ModelError(f"model card {cpath} has no versions; retrain with `stance train --model {path}`")
+        raise ModelError(f"model card {cpath} has no versions; {retrain}")
+    if not isinstance(card["versions"].get("scikit-learn"), str):
+        raise ModelError(f"model card {cpath} has no scikit-learn version; {retrain}")
     return card
 
 
@@ -86,9 +130,13 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     """Load ``(pipeline, card)`` after checking the file's sha256 and scikit-learn version.
 
     The file is read once; its bytes are hashed and only those same bytes are unpickled, and
-    only if they match the card.
+    only if they match the card. The card's ``labels`` must then be the pipeline's classes in
+    the order of :data:`stance.labels.LABELS`. The card's other fields are not checked.
     """
     path = Path(path)
+    if path.suffix == ".json":
+        raise ModelError(f"{path} is a model card's name, not a model's; pass the model file "
+                         f"(.joblib) beside it")
     if path.exists() and not path.is_file():
         raise ModelError(f"model file {path} is not a file")
     if not path.is_file():
@@ -98,7 +146,8 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     actual = hashlib.sha256(data).hexdigest()
     if actual != card["model_sha256"]:
         raise ModelError(f"model file {path} does not match its card (sha256 {actual[:12]}… != "
-                         f"{card['model_sha256'][:12]}…); refusing to load it. Retrain with `stance train`.")
+                         f"{card['model_sha256'][:12]}…: the file was changed, or its save did not finish); "
+                         f"refusing to load it. Retrain with `stance train --model {path}`.")
     trained_with = card["versions"].get("scikit-learn")
     if trained_with != sklearn.__version__:
         raise ModelError(f"model {path} was trained with scikit-learn {trained_with}, but "
@@ -108,4 +157,9 @@ def load(path: str | Path = DEFAULT_MODEL) -> tuple[Any, dict[str, Any]]:
     except Exception as exc:  # damaged bytes under a re-hashed card, a NumPy the pickle cannot meet
         raise ModelError(f"model file {path} cannot be loaded ({type(exc).__name__}: {exc}); "
                          f"retrain with `stance train --model {path}`") from exc
+    classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+    labels = [lab for lab in LABELS if lab in classes] + sorted(set(classes) - set(LABELS))
+    if card.get("labels") != labels:
+        raise ModelError(f"model card {card_path(path)} lists labels {card.get('labels')}, but the model "
+                         f"predicts {labels}; refusing to load it. Retrain with `stance train --model {path}`.")
     return pipeline, card
