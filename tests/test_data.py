@@ -38,6 +38,13 @@ def test_valid_frame_passes_and_is_typed():
     ({"text": "THEY  denied!"}, "text", "duplicate sentence"),
     ({"start": "x"}, "start", "integer"),
     ({"hard_case": "15"}, "hard_case", "1-14"),
+    ({"position": "\u00b2"}, "position", "integer"),  # "²": str.isdigit() is true, int() fails
+    ({"start": "\u00b2"}, "start", "integer"),
+    ({"end": "\u00b2"}, "end", "integer"),
+    ({"hard_case": "\u00b2"}, "hard_case", "1-14"),
+    ({"hard_case": "\u0663"}, "hard_case", "1-14"),  # Arabic-Indic three: int() reads it as 3
+    ({"start": "9" * 23}, "start", "too large"),  # would overflow int64
+    ({"end": "1000000000"}, "end", "too large"),
 ])
 def test_each_problem_names_file_row_and_field(override, field, match):
     with pytest.raises(DataError, match=match) as err:

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import random
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +22,8 @@ DEFAULT_SPLIT = Path("data/split.csv")
 REQUIRED_COLUMNS = ("id", "doc_id", "position", "start", "end", "text", "label", "hard_case")
 TEST_FRACTION = 0.2
 SPLIT_SEED = 13
+MAX_OFFSET = 999_999_999  # the largest position, start or end accepted (a report of a billion characters)
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit also takes "²" and "٣"
 
 __all__ = [
     "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "load_corpus", "validate_corpus",
@@ -102,11 +105,11 @@ def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
                             file=file, row=i, field="label")
         for field in ("position", "start", "end"):
             value = str(getattr(row, field))
-            if not value.isdigit():
+            if not _DIGITS.fullmatch(value):
                 raise DataError(f"expected a non-negative integer, got {value!r}", file=file, row=i, field=field)
-        hard = str(row.hard_case).strip()
-        if hard and not (hard.isdigit() and 1 <= int(hard) <= 14):
-            raise DataError(f"hard_case must be empty or 1-14, got {hard!r}", file=file, row=i, field="hard_case")
+            if int(value) > MAX_OFFSET:
+                raise DataError(f"{value} is too large (at most {MAX_OFFSET})", file=file, row=i, field=field)
+        _check_hard_case(row.hard_case, file=file, row=i)
     dup_ids = frame["id"].duplicated(keep="first")
     if dup_ids.any():
         i = int(dup_ids.to_numpy().nonzero()[0][0]) + 1
@@ -122,6 +125,13 @@ def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
     if reports_dir is not None:
         _check_offsets(frame, Path(reports_dir), file)
     return frame
+
+
+def _check_hard_case(value: object, *, file: str | Path, row: int) -> None:
+    """Raise a :class:`DataError` unless ``value`` is empty or a hard-case number 1-14 in ASCII digits."""
+    hard = str(value).strip()
+    if hard and not (_DIGITS.fullmatch(hard) and len(hard) <= 2 and 1 <= int(hard) <= 14):
+        raise DataError(f"hard_case must be empty or 1-14, got {hard!r}", file=file, row=row, field="hard_case")
 
 
 def _dup_key(text: str) -> str:
