@@ -45,12 +45,27 @@ def test_valid_frame_passes_and_is_typed():
     ({"hard_case": "\u0663"}, "hard_case", "1-14"),  # Arabic-Indic three: int() reads it as 3
     ({"start": "9" * 23}, "start", "too large"),  # would overflow int64
     ({"end": "1000000000"}, "end", "too large"),
+    ({"label": ""}, "label", "has no label"),
+    ({"label": " "}, "label", "has no label"),
 ])
 def test_each_problem_names_file_row_and_field(override, field, match):
     with pytest.raises(DataError, match=match) as err:
         validate_corpus(_frame(**override), file="c.csv")
     assert err.value.file == "c.csv" and err.value.row == 2 and err.value.field == field
     assert "c.csv, row 2" in str(err.value)
+
+
+@pytest.mark.parametrize("name, content, row", [
+    ("a.jsonl", '{"text": "x", "label": "denial"}\n{"text": "y"}\n', 2),  # no key: NaN in the frame
+    ("b.jsonl", '{"text": "x", "label": null}\n', 1),
+    ("c.jsonl", '{"text": "x", "label": "  "}\n', 1),
+    ("d.csv", "text,label\nx,denial\ny,\n", 2),
+])
+def test_a_missing_label_is_reported_as_missing(tmp_path, name, content, row):
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_labelled(tmp_path / name)
+    assert str(err.value) == f"{tmp_path / name}, row {row}, field 'label': has no label"
 
 
 def test_missing_column():

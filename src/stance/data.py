@@ -100,9 +100,7 @@ def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
     for i, row in enumerate(frame.itertuples(index=False), start=1):
         if not str(row.text).strip():
             raise DataError("empty text", file=file, row=i, field="text")
-        if row.label not in LABELS:
-            raise DataError(f"unknown label {row.label!r}; expected one of {list(LABELS)}",
-                            file=file, row=i, field="label")
+        _check_label(row.label, file=file, row=i, field="label")
         for field in ("position", "start", "end"):
             value = str(getattr(row, field))
             if not _DIGITS.fullmatch(value):
@@ -125,6 +123,20 @@ def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
     if reports_dir is not None:
         _check_offsets(frame, Path(reports_dir), file)
     return frame
+
+
+def _is_blank(value: object) -> bool:
+    """An empty cell: ``None``, NaN (a JSONL record without the key) or a blank string."""
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str)
+                                                                             and not value.strip())
+
+
+def _check_label(value: object, *, file: str | Path, row: int, field: str) -> None:
+    """Raise a :class:`DataError` unless ``value`` is one of :data:`LABELS`."""
+    if _is_blank(value):
+        raise DataError("has no label", file=file, row=row, field=field)
+    if value not in LABELS:
+        raise DataError(f"unknown label {value!r}; expected one of {list(LABELS)}", file=file, row=row, field=field)
 
 
 def _check_hard_case(value: object, *, file: str | Path, row: int) -> None:
@@ -280,8 +292,7 @@ def read_labelled(path: str | Path, text_column: str = "text", label_column: str
         raise DataError(f"no column {label_column!r}", file=path, field=label_column)
     rows = frame.attrs.get("rows") or range(1, len(frame) + 1)
     for i, value in zip(rows, frame[label_column]):
-        if value not in LABELS:
-            raise DataError(f"unknown label {value!r}; expected one of {list(LABELS)}", file=path, row=i, field=label_column)
+        _check_label(value, file=path, row=i, field=label_column)
     return frame.rename(columns={text_column: "text", label_column: "label"})
 
 
