@@ -112,6 +112,20 @@ def test_data_on_a_bad_corpus_or_report_is_a_one_line_error_and_writes_nothing(c
     assert (data.read_bytes(), split.read_bytes() if split.exists() else None) == before
 
 
+def test_data_on_a_row_with_too_many_fields_names_the_row_on_one_line(capsys, tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    lines = data.read_text(encoding="utf-8").split("\n")
+    lines[3] += ",x,y"  # the third data row gets 10 fields
+    data.write_text("\n".join(lines), encoding="utf-8")
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    capsys.readouterr()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data,
+                       "--split", tmp_path / "split.csv")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert f"{data}, row 3: 10 fields but the header has 8 (the row starts on line 4 of the file)" in err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
 def test_predict_article_splits_with_offsets(capsys, tmp_path, tiny_model_path):
     report = tmp_path / "r.txt"
     text = "Moscow denied the report. Police accused the driver.\n\nTalks ended."

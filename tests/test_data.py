@@ -68,6 +68,21 @@ def test_a_missing_label_is_reported_as_missing(tmp_path, name, content, row):
     assert str(err.value) == f"{tmp_path / name}, row {row}, field 'label': has no label"
 
 
+@pytest.mark.parametrize("content, row, message", [
+    ('text,label\n"x,denial\n', 1, "a quoted field is not closed before the end of the file (the row starts on line 2"),
+    ('text,label\na,denial\n"b,neutral\nc,d\n', 2, "a quoted field is not closed"),
+    # a blank line and a quoted line break before it: pandas would say "line 4"
+    ('text,label\na,denial\n\n"b\nc",neutral\nd,neutral,x\n', 3,
+     "3 fields but the header has 2 (the row starts on line 6 of the file)"),
+    ("text,label\na,denial,\nb,neutral,\n", 1, "3 fields but the header has 2"),  # pandas would shift the columns
+])
+def test_a_malformed_csv_is_one_line_naming_the_data_row(tmp_path, content, row, message):
+    (tmp_path / "q.csv").write_text(content, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_labelled(tmp_path / "q.csv")
+    assert err.value.row == row and message in str(err.value) and "\n" not in str(err.value), str(err.value)
+
+
 def test_missing_column():
     with pytest.raises(DataError, match="missing required column"):
         validate_corpus(_frame().drop(columns=["label"]), file="c.csv")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import random
 import re
@@ -74,9 +75,46 @@ def _read_text(path: Path) -> str:
 def _read_csv(path: Path) -> pd.DataFrame:
     _check_file(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"not a readable UTF-8 CSV ({exc})", file=path) from exc
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=path) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError("not a readable CSV (the file is empty)", file=path) from exc
+    except pd.errors.ParserError as exc:
+        raise _csv_problem(path, " ".join(str(exc).split())) from exc
+    if not isinstance(frame.index, pd.RangeIndex):  # every row had a field more than the header
+        raise _csv_problem(path, "more fields than the header")
+    return frame
+
+
+def _csv_problem(path: Path, message: str) -> DataError:
+    """A one-line error for a CSV that pandas cannot read, at the data row it is in.
+
+    pandas counts "lines" its own way (records plus blank lines), so the file is read again with
+    :mod:`csv` to find the first row with more fields than the header, or the row whose quoted
+    field is never closed. The row's first line in the file is given too."""
+    message = message.removeprefix("Error tokenizing data. C error: ")
+    width, row, start, last, prev = None, 0, 0, None, 0
+    try:
+        reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""))
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            if not record:  # a blank line, which pandas skips
+                continue
+            if width is None:
+                width = len(record)
+                continue
+            row += 1
+            last = (row, start)
+            if len(record) > width:
+                return DataError(f"{len(record)} fields but the header has {width} (the row starts on line "
+                                 f"{start} of the file)", file=path, row=row)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    if last is not None and message.startswith("EOF inside string"):
+        return DataError(f"a quoted field is not closed before the end of the file (the row starts on line "
+                         f"{last[1]} of the file)", file=path, row=last[0])
+    return DataError(f"not a readable CSV ({message})", file=path)
 
 
 def read_sentences_csv(path: str | Path) -> pd.DataFrame:
