@@ -112,6 +112,20 @@ def test_data_on_a_bad_corpus_or_report_is_a_one_line_error_and_writes_nothing(c
     assert (data.read_bytes(), split.read_bytes() if split.exists() else None) == before
 
 
+@pytest.mark.parametrize("content, labelled", [(b"", False), (b"\n  \n", False), (b"", True), (b" \r\n", True)])
+def test_data_refuses_an_empty_report_naming_it(capsys, tmp_path, tiny_frame, content, labelled):
+    data = _write_corpus(tmp_path, tiny_frame)
+    report = tmp_path / "reports" / ("d2.txt" if labelled else "new.txt")  # d2's sentences are labelled
+    report.write_bytes(content)
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    capsys.readouterr()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data,
+                       "--split", tmp_path / "split.csv")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"{report}: no sentences in this report (an empty or blank file)" in err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
 def test_data_on_a_row_with_too_many_fields_names_the_row_on_one_line(capsys, tmp_path, tiny_frame):
     data = _write_corpus(tmp_path, tiny_frame)
     lines = data.read_text(encoding="utf-8").split("\n")

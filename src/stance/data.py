@@ -340,7 +340,8 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
     """Split every report into sentence rows, keeping labels of sentences already labelled.
 
     A label is kept when the same report has a sentence with the same normalised text.
-    Sentences with no known label get an empty label (to be labelled before training).
+    Sentences with no known label get an empty label (to be labelled before training). A report
+    with no sentence (an empty or blank file) is a :class:`DataError`.
     """
     reports_dir = Path(reports_dir)
     known: dict[tuple[str, str], tuple[str, str]] = {}
@@ -349,8 +350,11 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
             known[(row.doc_id, normalize(row.text))] = (row.label, str(row.hard_case))
     rows = []
     for report in sorted(reports_dir.glob("*.txt")):
-        source = _read_text(report)
-        for pos, sent in enumerate(split_sentences(source)):
+        sentences = split_sentences(_read_text(report))
+        if not sentences:
+            raise DataError("no sentences in this report (an empty or blank file); give it text or remove it",
+                            file=report)
+        for pos, sent in enumerate(sentences):
             label, hard = known.get((report.stem, normalize(sent.text)), ("", ""))
             rows.append({"id": f"{report.stem}:{pos}", "doc_id": report.stem, "position": pos,
                          "start": sent.start, "end": sent.end, "text": sent.text,
