@@ -126,6 +126,39 @@ def test_data_refuses_an_empty_report_naming_it(capsys, tmp_path, tiny_frame, co
     assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
 
 
+def _data(capsys, folder: Path):
+    return run(capsys, "data", "--reports", folder / "reports", "--data", folder / "sentences.csv",
+               "--split", folder / "split.csv")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("d1,test\n", "row 6, field 'doc_id': report 'd1' is listed again (first at row 1)"),
+    ("d1,train\n", "listed again"),
+    ("seed-nk-arms-denial,test\n", "row 6, field 'split': the seed report"),
+])
+def test_data_refuses_a_split_file_it_would_have_to_rewrite(capsys, tmp_path, tiny_frame, extra, message):
+    data = _write_corpus(tmp_path, tiny_frame)
+    split = tmp_path / "split.csv"
+    split.write_text(split.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    before = data.read_bytes(), split.read_bytes()
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert (data.read_bytes(), split.read_bytes()) == before
+
+
+def test_data_names_the_split_entries_it_drops(capsys, tmp_path, tiny_frame):
+    _write_corpus(tmp_path, tiny_frame)
+    split = tmp_path / "split.csv"
+    before = split.read_text(encoding="utf-8")
+    split.write_text(before + "gone-1,test\ngone-2,train\n", encoding="utf-8")
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 0, err
+    assert f"{split}: dropped the entries of 2 report(s) not in {tmp_path / 'reports'}: gone-1, gone-2" in err
+    assert split.read_text(encoding="utf-8") == before
+
+
 def test_data_on_a_row_with_too_many_fields_names_the_row_on_one_line(capsys, tmp_path, tiny_frame):
     data = _write_corpus(tmp_path, tiny_frame)
     lines = data.read_text(encoding="utf-8").split("\n")

@@ -1,5 +1,6 @@
 """Corpus validation, the grouped split, input files, and the committed corpus itself."""
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -112,6 +113,21 @@ def test_split_is_grouped_deterministic_and_stable():
     assert a["seed-nk-arms-denial"] == "train"
     grown = make_split(docs + ["new1", "new2"], existing=a)
     assert all(grown[d] == a[d] for d in docs)
+
+
+@pytest.mark.parametrize("rows, row, field, match", [
+    ("a,train\nb,test\na,test\n", 3, "doc_id", "report 'a' is listed again (first at row 1)"),
+    ("a,train\nb,test\na,train\n", 3, "doc_id", "listed again"),  # even when the two agree
+    ("a,train\nseed-nk-arms-denial,test\n", 2, "split", "seed report 'seed-nk-arms-denial' always trains"),
+    ("a,train\n,test\n", 2, "doc_id", "empty report id"),
+    ("a,train\nb,Test\n", 2, "split", "'train' or 'test'"),
+])
+def test_load_split_refuses_an_ambiguous_or_impossible_split(tmp_path, rows, row, field, match):
+    path = tmp_path / "split.csv"
+    path.write_text("doc_id,split\n" + rows, encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(match)) as err:
+        load_split(path)
+    assert (err.value.file, err.value.row, err.value.field) == (str(path), row, field)
 
 
 def test_read_texts_formats(tmp_path):

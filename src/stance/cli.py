@@ -139,9 +139,15 @@ def cmd_data(args: argparse.Namespace) -> int:
         if lost:
             raise DataError(f"labelled report(s) {lost[:5]} have no file in {args.reports}; nothing was "
                             f"written (use --force to drop them)", file=args.data)
-    split = make_split(frame["doc_id"], load_split(args.split) if args.split.exists() else None)
+    existing_split = load_split(args.split) if args.split.exists() else {}
+    gone = sorted(set(existing_split) - set(frame["doc_id"]))
+    split = make_split(frame["doc_id"], existing_split)
     write_csv_atomic(frame, args.data)
     write_csv_atomic(pd.DataFrame(sorted(split.items()), columns=["doc_id", "split"]), args.split)
+    if gone:
+        shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
+        print(f"{args.split}: dropped the entries of {len(gone)} report(s) not in {args.reports}: {shown}",
+              file=sys.stderr)
     unlabelled = int((frame["label"] == "").sum())
     print(f"{args.data}: {len(frame)} sentences from {frame['doc_id'].nunique()} reports; "
           f"{unlabelled} need a label", file=sys.stderr)

@@ -23,11 +23,12 @@ DEFAULT_SPLIT = Path("data/split.csv")
 REQUIRED_COLUMNS = ("id", "doc_id", "position", "start", "end", "text", "label", "hard_case")
 TEST_FRACTION = 0.2
 SPLIT_SEED = 13
+SEED_REPORT = "seed-nk-arms-denial"  # the user's source document: always in the train split
 MAX_OFFSET = 999_999_999  # the largest position, start or end accepted (a report of a billion characters)
 _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit also takes "²" and "٣"
 
 __all__ = [
-    "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "load_corpus", "validate_corpus",
+    "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "SEED_REPORT", "load_corpus", "validate_corpus",
     "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
     "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for", "read_report",
     "read_sentences_csv", "split_lines",
@@ -202,20 +203,35 @@ def _check_offsets(frame: pd.DataFrame, reports_dir: Path, file: str | Path) -> 
 
 
 def load_split(path: str | Path = DEFAULT_SPLIT) -> dict[str, str]:
-    """Read the recorded report split: ``doc_id -> "train" | "test"``."""
+    """Read the recorded report split: ``doc_id -> "train" | "test"``.
+
+    Each report is listed once, with ``train`` or ``test``; the seed report must be ``train``.
+    Entries for reports that are not in the corpus are returned too (the caller ignores them).
+    """
     frame = _read_csv(Path(path))
     for col in ("doc_id", "split"):
         if col not in frame.columns:
             raise DataError(f"missing required column {col!r}", file=path)
-    bad = frame.index[~frame["split"].isin(["train", "test"])]
-    if len(bad):
-        raise DataError("split must be 'train' or 'test'", file=path, row=int(bad[0]) + 1, field="split")
-    return dict(zip(frame["doc_id"], frame["split"]))
+    split: dict[str, str] = {}
+    first: dict[str, int] = {}
+    for i, (doc, value) in enumerate(zip(frame["doc_id"], frame["split"]), start=1):
+        if not doc.strip():
+            raise DataError("empty report id", file=path, row=i, field="doc_id")
+        if doc in first:
+            raise DataError(f"report {doc!r} is listed again (first at row {first[doc]}); list each report once",
+                            file=path, row=i, field="doc_id")
+        if value not in ("train", "test"):
+            raise DataError("split must be 'train' or 'test'", file=path, row=i, field="split")
+        if doc == SEED_REPORT and value != "train":
+            raise DataError(f"the seed report {SEED_REPORT!r} always trains; it cannot be in test",
+                            file=path, row=i, field="split")
+        first[doc], split[doc] = i, value
+    return split
 
 
 def make_split(doc_ids: Iterable[str], existing: dict[str, str] | None = None, *,
                test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED,
-               train_only: Iterable[str] = ("seed-nk-arms-denial",)) -> dict[str, str]:
+               train_only: Iterable[str] = (SEED_REPORT,)) -> dict[str, str]:
     """Assign reports to train/test deterministically, keeping existing assignments.
 
     New reports are ordered by a seeded hash of their id; the test share of the whole is topped
