@@ -147,6 +147,24 @@ def test_data_refuses_a_split_file_it_would_have_to_rewrite(capsys, tmp_path, ti
     assert (data.read_bytes(), split.read_bytes()) == before
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("label", "denail", "field 'label': unknown label 'denail'"),
+    ("label", " denial", "field 'label': unknown label ' denial'"),
+    ("hard_case", "99", "field 'hard_case': hard_case must be empty or 1-14, got '99'"),
+    ("hard_case", "\u0663", "field 'hard_case'"),
+])
+def test_data_refuses_to_carry_a_bad_label_forward(capsys, tmp_path, tiny_frame, field, value, message):
+    data = _write_corpus(tmp_path, tiny_frame)
+    rows = pd.read_csv(data, dtype=str, keep_default_na=False)
+    rows.loc[2, field] = value
+    rows.to_csv(data, index=False)
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 2 and f"{data}, row 3, {message}" in err and len(err.strip().splitlines()) == 1, err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
 def test_data_names_the_split_entries_it_drops(capsys, tmp_path, tiny_frame):
     _write_corpus(tmp_path, tiny_frame)
     split = tmp_path / "split.csv"

@@ -123,7 +123,7 @@ def cmd_data(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stance.data import (REQUIRED_COLUMNS, build_sentences, load_split, make_split, read_sentences_csv,
-                             write_csv_atomic)
+                             validate_labels, write_csv_atomic)
     if not args.reports.is_dir() or not any(args.reports.glob("*.txt")):
         raise DataError("no .txt reports here; nothing was written", file=args.reports)
     existing = None
@@ -132,6 +132,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         missing = [c for c in REQUIRED_COLUMNS if c not in existing.columns]
         if missing:
             raise DataError(f"missing column(s) {missing}; nothing was written", file=args.data)
+        validate_labels(existing, file=args.data)
     frame = build_sentences(args.reports, existing)
     if existing is not None and not args.force:
         labelled = set(existing.loc[existing["label"] != "", "doc_id"])

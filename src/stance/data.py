@@ -29,7 +29,7 @@ _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit also takes "²
 
 __all__ = [
     "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "SEED_REPORT", "load_corpus", "validate_corpus",
-    "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
+    "validate_labels", "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
     "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for", "read_report",
     "read_sentences_csv", "split_lines",
 ]
@@ -183,6 +183,16 @@ def _check_hard_case(value: object, *, file: str | Path, row: int) -> None:
     hard = str(value).strip()
     if hard and not (_DIGITS.fullmatch(hard) and len(hard) <= 2 and 1 <= int(hard) <= 14):
         raise DataError(f"hard_case must be empty or 1-14, got {hard!r}", file=file, row=row, field="hard_case")
+
+
+def validate_labels(frame: pd.DataFrame, *, file: str | Path = "<corpus>") -> None:
+    """Check the ``label`` and ``hard_case`` of every row of a sentences table that may still have
+    unlabelled rows (what ``stance data`` carries forward); raise :class:`DataError` on the first
+    bad one. An empty label is allowed; rows are numbered as data rows from 1."""
+    for i, (label, hard) in enumerate(zip(frame["label"], frame["hard_case"]), start=1):
+        if not _is_blank(label):
+            _check_label(label, file=file, row=i, field="label")
+        _check_hard_case(hard, file=file, row=i)
 
 
 def _dup_key(text: str) -> str:
