@@ -165,6 +165,45 @@ def test_data_refuses_to_carry_a_bad_label_forward(capsys, tmp_path, tiny_frame,
     assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
 
 
+@pytest.mark.parametrize("which, where, message", [
+    ("split", "file/x.csv", "is not a folder"), ("data", "file/s.csv", "is not a folder"),
+    ("data", "dir", "is a directory"), ("split", "sentences.csv", "name the same file"),
+])
+def test_data_checks_both_outputs_before_any_work(capsys, monkeypatch, tmp_path, tiny_frame, which, where, message):
+    import stance.data
+    data = _write_corpus(tmp_path, tiny_frame)
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "dir").mkdir()
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    monkeypatch.setattr(stance.data, "build_sentences", lambda *a, **k: pytest.fail("work started before the check"))
+    paths = {"data": data, "split": tmp_path / "split.csv", which: tmp_path / where}
+    capsys.readouterr()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", paths["data"],
+                       "--split", paths["split"])
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
+def test_data_renames_neither_file_unless_both_are_written(capsys, monkeypatch, tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    (tmp_path / "reports" / "d6.txt").write_text("A new report. It has two sentences.", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir()), data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    to_csv, calls = pd.DataFrame.to_csv, []
+
+    def failing_second_write(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            to_csv(self, path, *args, **kwargs)  # half of it written, then the disk fills
+            raise OSError(28, "No space left on device")
+        return to_csv(self, path, *args, **kwargs)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing_second_write)
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 2 and f"{tmp_path / 'split.csv'}: cannot write: No space left on device" in err, err
+    assert (sorted(p.name for p in tmp_path.iterdir()), data.read_bytes(),
+            (tmp_path / "split.csv").read_bytes()) == before  # no temporaries left either
+
+
 def test_data_names_the_split_entries_it_drops(capsys, tmp_path, tiny_frame):
     _write_corpus(tmp_path, tiny_frame)
     split = tmp_path / "split.csv"

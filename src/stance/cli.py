@@ -123,7 +123,11 @@ def cmd_data(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stance.data import (REQUIRED_COLUMNS, build_sentences, load_split, make_split, read_sentences_csv,
-                             validate_labels, write_csv_atomic)
+                             validate_labels, write_csvs_atomic)
+    if args.data.resolve() == args.split.resolve():
+        raise DataError("--data and --split name the same file", file=args.data)
+    _check_writable(args.data, create_parent=True)
+    _check_writable(args.split, create_parent=True)
     if not args.reports.is_dir() or not any(args.reports.glob("*.txt")):
         raise DataError("no .txt reports here; nothing was written", file=args.reports)
     existing = None
@@ -143,8 +147,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     existing_split = load_split(args.split) if args.split.exists() else {}
     gone = sorted(set(existing_split) - set(frame["doc_id"]))
     split = make_split(frame["doc_id"], existing_split)
-    write_csv_atomic(frame, args.data)
-    write_csv_atomic(pd.DataFrame(sorted(split.items()), columns=["doc_id", "split"]), args.split)
+    write_csvs_atomic([(frame, args.data),
+                       (pd.DataFrame(sorted(split.items()), columns=["doc_id", "split"]), args.split)])
     if gone:
         shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
         print(f"{args.split}: dropped the entries of {len(gone)} report(s) not in {args.reports}: {shown}",

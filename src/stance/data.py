@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +31,7 @@ _DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit also takes "²
 __all__ = [
     "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "SEED_REPORT", "load_corpus", "validate_corpus",
     "validate_labels", "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
-    "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for", "read_report",
+    "build_sentences", "write_csv_atomic", "write_csvs_atomic", "file_sha256", "reports_dir_for", "read_report",
     "read_sentences_csv", "split_lines",
 ]
 
@@ -390,5 +391,21 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
 
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a CSV to a temporary file beside ``path``, then rename it into place (never half-written)."""
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")
+    write_csvs_atomic([(frame, path)])
+
+
+def write_csvs_atomic(outputs: Sequence[tuple[pd.DataFrame, str | Path]]) -> None:
+    """Write each frame as a CSV to a temporary file beside its path and rename them all into place
+    only once every one is written: a failure while writing leaves every file as it was. A path
+    that :func:`~stance.files.writes_in_place` is written in place. An ``OSError`` (a full disk)
+    becomes a :class:`DataError` naming the file."""
+    target: str | Path | None = None
+    try:
+        with contextlib.ExitStack() as stack:
+            for frame, target in outputs:
+                tmp = stack.enter_context(atomic_path(target))
+                frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")
+            target = None  # all written; leaving the stack renames them
+    except OSError as exc:
+        where = target if target is not None else ", ".join(str(path) for _, path in outputs)
+        raise DataError(f"cannot write: {exc.strerror or exc}", file=where) from exc
