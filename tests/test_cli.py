@@ -322,6 +322,25 @@ def test_data_then_train_then_evaluate_split(capsys, tmp_path, tiny_frame):
     assert code == 0 and json.loads(out)["n"] == tiny_frame["doc_id"].isin(test_docs).sum()
 
 
+def test_train_without_a_split_file_warns_and_the_card_records_the_split(capsys, tmp_path, tiny_frame):
+    from stance.data import file_sha256
+    data = _write_corpus(tmp_path, tiny_frame)
+    model = tmp_path / "m.joblib"
+    capsys.readouterr()
+    code, _, err = run(capsys, "train", "--data", data, "--model", model, "--no-search")
+    card = json.loads(model.with_suffix(".json").read_text())
+    assert code == 0 and "warning" not in err, err
+    assert card["data"]["split_sha256"] == file_sha256(tmp_path / "split.csv") and card["test_metrics"]
+    (tmp_path / "split.csv").unlink()
+    code, _, err = run(capsys, "train", "--data", data, "--model", model, "--no-search")
+    card = json.loads(model.with_suffix(".json").read_text())
+    assert code == 0
+    assert (f"stance train: warning: no split file {tmp_path / 'split.csv'} beside the corpus, so all "
+            f"{len(tiny_frame)} sentences are used for training and there are no test scores\n") in err
+    assert card["data"]["split_sha256"] is None and card["test_metrics"] is None
+    assert card["data"]["n_train"] == len(tiny_frame)
+
+
 @pytest.mark.skipif(shutil.which("stance") is None and not (Path(sys.executable).parent / "stance").exists(),
                     reason="stance console script not installed")
 def test_installed_console_script(tmp_path, tiny_model_path):

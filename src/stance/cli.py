@@ -166,9 +166,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = args.model or persist.default_model_path()
     persist.check_model_path(model)
     _check_writable(model, create_parent=True)
-    corpus = load_corpus(args.data)
+    corpus = load_corpus(args.data)  # with the split file beside it, if there is one
+    split_file = args.data.parent / "split.csv"
+    if not split_file.exists():
+        print(f"stance train: warning: no split file {split_file} beside the corpus, so all {len(corpus)} "
+              f"sentences are used for training and there are no test scores", file=sys.stderr)
     pipeline, card = train(corpus, seed=args.seed, search=not args.no_search, folds=args.folds,
                            data_path=args.data, data_sha256=file_sha256(args.data),
+                           split_sha256=file_sha256(split_file) if split_file.exists() else None,
                            on_stage=lambda s: print(f"stance train: {s}…", file=sys.stderr))
     card = persist.save(pipeline, card, model)
     print(f"saved {model} (sha256 {card['model_sha256'][:12]}) and {persist.card_path(model)}")
