@@ -245,8 +245,10 @@ def make_split(doc_ids: Iterable[str], existing: dict[str, str] | None = None, *
                train_only: Iterable[str] = (SEED_REPORT,)) -> dict[str, str]:
     """Assign reports to train/test deterministically, keeping existing assignments.
 
-    New reports are ordered by a seeded hash of their id; the test share of the whole is topped
-    up to ``test_fraction``. Reports in ``train_only`` (the seed report) always train.
+    New reports are sorted by a seeded hash of their id and then shuffled by ``random.Random(seed)``,
+    so their order depends only on which reports are new, not on the order given; in that order they
+    fill test places until the test share of all reports is ``test_fraction`` (rounded), and the
+    rest train. Reports in ``train_only`` (the seed report) always train and take no test place.
     """
     existing = dict(existing or {})
     docs = sorted(set(doc_ids))
