@@ -112,6 +112,124 @@ def test_data_on_a_bad_corpus_or_report_is_a_one_line_error_and_writes_nothing(c
     assert (data.read_bytes(), split.read_bytes() if split.exists() else None) == before
 
 
+@pytest.mark.parametrize("content, labelled", [(b"", False), (b"\n  \n", False), (b"", True), (b" \r\n", True)])
+def test_data_refuses_an_empty_report_naming_it(capsys, tmp_path, tiny_frame, content, labelled):
+    data = _write_corpus(tmp_path, tiny_frame)
+    report = tmp_path / "reports" / ("d2.txt" if labelled else "new.txt")  # d2's sentences are labelled
+    report.write_bytes(content)
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    capsys.readouterr()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data,
+                       "--split", tmp_path / "split.csv")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert f"{report}: no sentences in this report (an empty or blank file)" in err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
+def _data(capsys, folder: Path):
+    return run(capsys, "data", "--reports", folder / "reports", "--data", folder / "sentences.csv",
+               "--split", folder / "split.csv")
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("d1,test\n", "row 6, field 'doc_id': report 'd1' is listed again (first at row 1)"),
+    ("d1,train\n", "listed again"),
+    ("seed-nk-arms-denial,test\n", "row 6, field 'split': the seed report"),
+])
+def test_data_refuses_a_split_file_it_would_have_to_rewrite(capsys, tmp_path, tiny_frame, extra, message):
+    data = _write_corpus(tmp_path, tiny_frame)
+    split = tmp_path / "split.csv"
+    split.write_text(split.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    before = data.read_bytes(), split.read_bytes()
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert (data.read_bytes(), split.read_bytes()) == before
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("label", "denail", "field 'label': unknown label 'denail'"),
+    ("label", " denial", "field 'label': unknown label ' denial'"),
+    ("hard_case", "99", "field 'hard_case': hard_case must be empty or 1-14, got '99'"),
+    ("hard_case", "\u0663", "field 'hard_case'"),
+])
+def test_data_refuses_to_carry_a_bad_label_forward(capsys, tmp_path, tiny_frame, field, value, message):
+    data = _write_corpus(tmp_path, tiny_frame)
+    rows = pd.read_csv(data, dtype=str, keep_default_na=False)
+    rows.loc[2, field] = value
+    rows.to_csv(data, index=False)
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 2 and f"{data}, row 3, {message}" in err and len(err.strip().splitlines()) == 1, err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
+@pytest.mark.parametrize("which, where, message", [
+    ("split", "file/x.csv", "is not a folder"), ("data", "file/s.csv", "is not a folder"),
+    ("data", "dir", "is a directory"), ("split", "sentences.csv", "name the same file"),
+])
+def test_data_checks_both_outputs_before_any_work(capsys, monkeypatch, tmp_path, tiny_frame, which, where, message):
+    import stance.data
+    data = _write_corpus(tmp_path, tiny_frame)
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "dir").mkdir()
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    monkeypatch.setattr(stance.data, "build_sentences", lambda *a, **k: pytest.fail("work started before the check"))
+    paths = {"data": data, "split": tmp_path / "split.csv", which: tmp_path / where}
+    capsys.readouterr()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", paths["data"],
+                       "--split", paths["split"])
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
+def test_data_renames_neither_file_unless_both_are_written(capsys, monkeypatch, tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    (tmp_path / "reports" / "d6.txt").write_text("A new report. It has two sentences.", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir()), data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    to_csv, calls = pd.DataFrame.to_csv, []
+
+    def failing_second_write(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            to_csv(self, path, *args, **kwargs)  # half of it written, then the disk fills
+            raise OSError(28, "No space left on device")
+        return to_csv(self, path, *args, **kwargs)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing_second_write)
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 2 and f"{tmp_path / 'split.csv'}: cannot write: No space left on device" in err, err
+    assert (sorted(p.name for p in tmp_path.iterdir()), data.read_bytes(),
+            (tmp_path / "split.csv").read_bytes()) == before  # no temporaries left either
+
+
+def test_data_names_the_split_entries_it_drops(capsys, tmp_path, tiny_frame):
+    _write_corpus(tmp_path, tiny_frame)
+    split = tmp_path / "split.csv"
+    before = split.read_text(encoding="utf-8")
+    split.write_text(before + "gone-1,test\ngone-2,train\n", encoding="utf-8")
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 0, err
+    assert f"{split}: dropped the entries of 2 report(s) not in {tmp_path / 'reports'}: gone-1, gone-2" in err
+    assert split.read_text(encoding="utf-8") == before
+
+
+def test_data_on_a_row_with_too_many_fields_names_the_row_on_one_line(capsys, tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    lines = data.read_text(encoding="utf-8").split("\n")
+    lines[3] += ",x,y"  # the third data row gets 10 fields
+    data.write_text("\n".join(lines), encoding="utf-8")
+    before = data.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    capsys.readouterr()
+    code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data,
+                       "--split", tmp_path / "split.csv")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert f"{data}, row 3: 10 fields but the header has 8 (the row starts on line 4 of the file)" in err
+    assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+
+
 def test_predict_article_splits_with_offsets(capsys, tmp_path, tiny_model_path):
     report = tmp_path / "r.txt"
     text = "Moscow denied the report. Police accused the driver.\n\nTalks ended."
@@ -202,6 +320,25 @@ def test_data_then_train_then_evaluate_split(capsys, tmp_path, tiny_frame):
     test_docs = set(split.loc[split.split == "test", "doc_id"])
     assert test_docs
     assert code == 0 and json.loads(out)["n"] == tiny_frame["doc_id"].isin(test_docs).sum()
+
+
+def test_train_without_a_split_file_warns_and_the_card_records_the_split(capsys, tmp_path, tiny_frame):
+    from stance.data import file_sha256
+    data = _write_corpus(tmp_path, tiny_frame)
+    model = tmp_path / "m.joblib"
+    capsys.readouterr()
+    code, _, err = run(capsys, "train", "--data", data, "--model", model, "--no-search")
+    card = json.loads(model.with_suffix(".json").read_text())
+    assert code == 0 and "warning" not in err, err
+    assert card["data"]["split_sha256"] == file_sha256(tmp_path / "split.csv") and card["test_metrics"]
+    (tmp_path / "split.csv").unlink()
+    code, _, err = run(capsys, "train", "--data", data, "--model", model, "--no-search")
+    card = json.loads(model.with_suffix(".json").read_text())
+    assert code == 0
+    assert (f"stance train: warning: no split file {tmp_path / 'split.csv'} beside the corpus, so all "
+            f"{len(tiny_frame)} sentences are used for training and there are no test scores\n") in err
+    assert card["data"]["split_sha256"] is None and card["test_metrics"] is None
+    assert card["data"]["n_train"] == len(tiny_frame)
 
 
 @pytest.mark.skipif(shutil.which("stance") is None and not (Path(sys.executable).parent / "stance").exists(),

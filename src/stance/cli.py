@@ -130,7 +130,11 @@ def cmd_data(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from stance.data import (REQUIRED_COLUMNS, build_sentences, load_split, make_split, read_sentences_csv,
-                             write_csv_atomic)
+                             validate_labels, write_csvs_atomic)
+    if args.data.resolve() == args.split.resolve():
+        raise DataError("--data and --split name the same file", file=args.data)
+    _check_writable(args.data, create_parent=True)
+    _check_writable(args.split, create_parent=True)
     if not args.reports.is_dir() or not any(args.reports.glob("*.txt")):
         raise DataError("no .txt reports here; nothing was written", file=args.reports)
     existing = None
@@ -139,6 +143,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         missing = [c for c in REQUIRED_COLUMNS if c not in existing.columns]
         if missing:
             raise DataError(f"missing column(s) {missing}; nothing was written", file=args.data)
+        validate_labels(existing, file=args.data)
     frame = build_sentences(args.reports, existing)
     if existing is not None and not args.force:
         labelled = set(existing.loc[existing["label"] != "", "doc_id"])
@@ -146,9 +151,15 @@ def cmd_data(args: argparse.Namespace) -> int:
         if lost:
             raise DataError(f"labelled report(s) {lost[:5]} have no file in {args.reports}; nothing was "
                             f"written (use --force to drop them)", file=args.data)
-    split = make_split(frame["doc_id"], load_split(args.split) if args.split.exists() else None)
-    write_csv_atomic(frame, args.data)
-    write_csv_atomic(pd.DataFrame(sorted(split.items()), columns=["doc_id", "split"]), args.split)
+    existing_split = load_split(args.split) if args.split.exists() else {}
+    gone = sorted(set(existing_split) - set(frame["doc_id"]))
+    split = make_split(frame["doc_id"], existing_split)
+    write_csvs_atomic([(frame, args.data),
+                       (pd.DataFrame(sorted(split.items()), columns=["doc_id", "split"]), args.split)])
+    if gone:
+        shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
+        print(f"{args.split}: dropped the entries of {len(gone)} report(s) not in {args.reports}: {shown}",
+              file=sys.stderr)
     unlabelled = int((frame["label"] == "").sum())
     print(f"{args.data}: {len(frame)} sentences from {frame['doc_id'].nunique()} reports; "
           f"{unlabelled} need a label", file=sys.stderr)
@@ -162,9 +173,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = args.model or persist.default_model_path()
     persist.check_model_path(model)
     _check_writable(model, create_parent=True)
-    corpus = load_corpus(args.data)
+    corpus = load_corpus(args.data)  # with the split file beside it, if there is one
+    split_file = args.data.parent / "split.csv"
+    if not split_file.exists():
+        print(f"stance train: warning: no split file {split_file} beside the corpus, so all {len(corpus)} "
+              f"sentences are used for training and there are no test scores", file=sys.stderr)
     pipeline, card = train(corpus, seed=args.seed, search=not args.no_search, folds=args.folds,
                            data_path=args.data, data_sha256=file_sha256(args.data),
+                           split_sha256=file_sha256(split_file) if split_file.exists() else None,
                            on_stage=lambda s: print(f"stance train: {s}…", file=sys.stderr))
     card = persist.save(pipeline, card, model)
     print(f"saved {model} (sha256 {card['model_sha256'][:12]}) and {persist.card_path(model)}")

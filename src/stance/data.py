@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import random
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,11 +24,14 @@ DEFAULT_SPLIT = Path("data/split.csv")
 REQUIRED_COLUMNS = ("id", "doc_id", "position", "start", "end", "text", "label", "hard_case")
 TEST_FRACTION = 0.2
 SPLIT_SEED = 13
+SEED_REPORT = "seed-nk-arms-denial"  # the user's source document: always in the train split
+MAX_OFFSET = 999_999_999  # the largest position, start or end accepted (a report of a billion characters)
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit also takes "²" and "٣"
 
 __all__ = [
-    "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "load_corpus", "validate_corpus",
-    "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
-    "build_sentences", "write_csv_atomic", "file_sha256", "reports_dir_for", "read_report",
+    "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "SEED_REPORT", "load_corpus", "validate_corpus",
+    "validate_labels", "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
+    "build_sentences", "write_csv_atomic", "write_csvs_atomic", "file_sha256", "reports_dir_for", "read_report",
     "read_sentences_csv", "split_lines",
 ]
 
@@ -71,9 +77,46 @@ def _read_text(path: Path) -> str:
 def _read_csv(path: Path) -> pd.DataFrame:
     _check_file(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"not a readable UTF-8 CSV ({exc})", file=path) from exc
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=path) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError("not a readable CSV (the file is empty)", file=path) from exc
+    except pd.errors.ParserError as exc:
+        raise _csv_problem(path, " ".join(str(exc).split())) from exc
+    if not isinstance(frame.index, pd.RangeIndex):  # every row had a field more than the header
+        raise _csv_problem(path, "more fields than the header")
+    return frame
+
+
+def _csv_problem(path: Path, message: str) -> DataError:
+    """A one-line error for a CSV that pandas cannot read, at the data row it is in.
+
+    pandas counts "lines" its own way (records plus blank lines), so the file is read again with
+    :mod:`csv` to find the first row with more fields than the header, or the row whose quoted
+    field is never closed. The row's first line in the file is given too."""
+    message = message.removeprefix("Error tokenizing data. C error: ")
+    width, row, start, last, prev = None, 0, 0, None, 0
+    try:
+        reader = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""))
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            if not record:  # a blank line, which pandas skips
+                continue
+            if width is None:
+                width = len(record)
+                continue
+            row += 1
+            last = (row, start)
+            if len(record) > width:
+                return DataError(f"{len(record)} fields but the header has {width} (the row starts on line "
+                                 f"{start} of the file)", file=path, row=row)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    if last is not None and message.startswith("EOF inside string"):
+        return DataError(f"a quoted field is not closed before the end of the file (the row starts on line "
+                         f"{last[1]} of the file)", file=path, row=last[0])
+    return DataError(f"not a readable CSV ({message})", file=path)
 
 
 def read_sentences_csv(path: str | Path) -> pd.DataFrame:
@@ -97,16 +140,14 @@ def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
     for i, row in enumerate(frame.itertuples(index=False), start=1):
         if not str(row.text).strip():
             raise DataError("empty text", file=file, row=i, field="text")
-        if row.label not in LABELS:
-            raise DataError(f"unknown label {row.label!r}; expected one of {list(LABELS)}",
-                            file=file, row=i, field="label")
+        _check_label(row.label, file=file, row=i, field="label")
         for field in ("position", "start", "end"):
             value = str(getattr(row, field))
-            if not value.isdigit():
+            if not _DIGITS.fullmatch(value):
                 raise DataError(f"expected a non-negative integer, got {value!r}", file=file, row=i, field=field)
-        hard = str(row.hard_case).strip()
-        if hard and not (hard.isdigit() and 1 <= int(hard) <= 14):
-            raise DataError(f"hard_case must be empty or 1-14, got {hard!r}", file=file, row=i, field="hard_case")
+            if int(value) > MAX_OFFSET:
+                raise DataError(f"{value} is too large (at most {MAX_OFFSET})", file=file, row=i, field=field)
+        _check_hard_case(row.hard_case, file=file, row=i)
     dup_ids = frame["id"].duplicated(keep="first")
     if dup_ids.any():
         i = int(dup_ids.to_numpy().nonzero()[0][0]) + 1
@@ -122,6 +163,37 @@ def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
     if reports_dir is not None:
         _check_offsets(frame, Path(reports_dir), file)
     return frame
+
+
+def _is_blank(value: object) -> bool:
+    """An empty cell: ``None``, NaN (a JSONL record without the key) or a blank string."""
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str)
+                                                                             and not value.strip())
+
+
+def _check_label(value: object, *, file: str | Path, row: int, field: str) -> None:
+    """Raise a :class:`DataError` unless ``value`` is one of :data:`LABELS`."""
+    if _is_blank(value):
+        raise DataError("has no label", file=file, row=row, field=field)
+    if value not in LABELS:
+        raise DataError(f"unknown label {value!r}; expected one of {list(LABELS)}", file=file, row=row, field=field)
+
+
+def _check_hard_case(value: object, *, file: str | Path, row: int) -> None:
+    """Raise a :class:`DataError` unless ``value`` is empty or a hard-case number 1-14 in ASCII digits."""
+    hard = str(value).strip()
+    if hard and not (_DIGITS.fullmatch(hard) and len(hard) <= 2 and 1 <= int(hard) <= 14):
+        raise DataError(f"hard_case must be empty or 1-14, got {hard!r}", file=file, row=row, field="hard_case")
+
+
+def validate_labels(frame: pd.DataFrame, *, file: str | Path = "<corpus>") -> None:
+    """Check the ``label`` and ``hard_case`` of every row of a sentences table that may still have
+    unlabelled rows (what ``stance data`` carries forward); raise :class:`DataError` on the first
+    bad one. An empty label is allowed; rows are numbered as data rows from 1."""
+    for i, (label, hard) in enumerate(zip(frame["label"], frame["hard_case"]), start=1):
+        if not _is_blank(label):
+            _check_label(label, file=file, row=i, field="label")
+        _check_hard_case(hard, file=file, row=i)
 
 
 def _dup_key(text: str) -> str:
@@ -142,24 +214,41 @@ def _check_offsets(frame: pd.DataFrame, reports_dir: Path, file: str | Path) -> 
 
 
 def load_split(path: str | Path = DEFAULT_SPLIT) -> dict[str, str]:
-    """Read the recorded report split: ``doc_id -> "train" | "test"``."""
+    """Read the recorded report split: ``doc_id -> "train" | "test"``.
+
+    Each report is listed once, with ``train`` or ``test``; the seed report must be ``train``.
+    Entries for reports that are not in the corpus are returned too (the caller ignores them).
+    """
     frame = _read_csv(Path(path))
     for col in ("doc_id", "split"):
         if col not in frame.columns:
             raise DataError(f"missing required column {col!r}", file=path)
-    bad = frame.index[~frame["split"].isin(["train", "test"])]
-    if len(bad):
-        raise DataError("split must be 'train' or 'test'", file=path, row=int(bad[0]) + 1, field="split")
-    return dict(zip(frame["doc_id"], frame["split"]))
+    split: dict[str, str] = {}
+    first: dict[str, int] = {}
+    for i, (doc, value) in enumerate(zip(frame["doc_id"], frame["split"]), start=1):
+        if not doc.strip():
+            raise DataError("empty report id", file=path, row=i, field="doc_id")
+        if doc in first:
+            raise DataError(f"report {doc!r} is listed again (first at row {first[doc]}); list each report once",
+                            file=path, row=i, field="doc_id")
+        if value not in ("train", "test"):
+            raise DataError("split must be 'train' or 'test'", file=path, row=i, field="split")
+        if doc == SEED_REPORT and value != "train":
+            raise DataError(f"the seed report {SEED_REPORT!r} always trains; it cannot be in test",
+                            file=path, row=i, field="split")
+        first[doc], split[doc] = i, value
+    return split
 
 
 def make_split(doc_ids: Iterable[str], existing: dict[str, str] | None = None, *,
                test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED,
-               train_only: Iterable[str] = ("seed-nk-arms-denial",)) -> dict[str, str]:
+               train_only: Iterable[str] = (SEED_REPORT,)) -> dict[str, str]:
     """Assign reports to train/test deterministically, keeping existing assignments.
 
-    New reports are ordered by a seeded hash of their id; the test share of the whole is topped
-    up to ``test_fraction``. Reports in ``train_only`` (the seed report) always train.
+    New reports are sorted by a seeded hash of their id and then shuffled by ``random.Random(seed)``,
+    so their order depends only on which reports are new, not on the order given; in that order they
+    fill test places until the test share of all reports is ``test_fraction`` (rounded), and the
+    rest train. Reports in ``train_only`` (the seed report) always train and take no test place.
     """
     existing = dict(existing or {})
     docs = sorted(set(doc_ids))
@@ -270,8 +359,7 @@ def read_labelled(path: str | Path, text_column: str = "text", label_column: str
         raise DataError(f"no column {label_column!r}", file=path, field=label_column)
     rows = frame.attrs.get("rows") or range(1, len(frame) + 1)
     for i, value in zip(rows, frame[label_column]):
-        if value not in LABELS:
-            raise DataError(f"unknown label {value!r}; expected one of {list(LABELS)}", file=path, row=i, field=label_column)
+        _check_label(value, file=path, row=i, field=label_column)
     return frame.rename(columns={text_column: "text", label_column: "label"})
 
 
@@ -281,7 +369,8 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
     """Split every report into sentence rows, keeping labels of sentences already labelled.
 
     A label is kept when the same report has a sentence with the same normalised text.
-    Sentences with no known label get an empty label (to be labelled before training).
+    Sentences with no known label get an empty label (to be labelled before training). A report
+    with no sentence (an empty or blank file) is a :class:`DataError`.
     """
     reports_dir = Path(reports_dir)
     known: dict[tuple[str, str], tuple[str, str]] = {}
@@ -290,8 +379,11 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
             known[(row.doc_id, normalize(row.text))] = (row.label, str(row.hard_case))
     rows = []
     for report in sorted(reports_dir.glob("*.txt")):
-        source = _read_text(report)
-        for pos, sent in enumerate(split_sentences(source)):
+        sentences = split_sentences(_read_text(report))
+        if not sentences:
+            raise DataError("no sentences in this report (an empty or blank file); give it text or remove it",
+                            file=report)
+        for pos, sent in enumerate(sentences):
             label, hard = known.get((report.stem, normalize(sent.text)), ("", ""))
             rows.append({"id": f"{report.stem}:{pos}", "doc_id": report.stem, "position": pos,
                          "start": sent.start, "end": sent.end, "text": sent.text,
@@ -301,5 +393,21 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
 
 def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a CSV to a temporary file beside ``path``, then rename it into place (never half-written)."""
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")
+    write_csvs_atomic([(frame, path)])
+
+
+def write_csvs_atomic(outputs: Sequence[tuple[pd.DataFrame, str | Path]]) -> None:
+    """Write each frame as a CSV to a temporary file beside its path and rename them all into place
+    only once every one is written: a failure while writing leaves every file as it was. A path
+    that :func:`~stance.files.writes_in_place` is written in place. An ``OSError`` (a full disk)
+    becomes a :class:`DataError` naming the file."""
+    target: str | Path | None = None
+    try:
+        with contextlib.ExitStack() as stack:
+            for frame, target in outputs:
+                tmp = stack.enter_context(atomic_path(target))
+                frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")
+            target = None  # all written; leaving the stack renames them
+    except OSError as exc:
+        where = target if target is not None else ", ".join(str(path) for _, path in outputs)
+        raise DataError(f"cannot write: {exc.strerror or exc}", file=where) from exc

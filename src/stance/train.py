@@ -88,13 +88,14 @@ def cross_validate(frame: pd.DataFrame, space: dict[str, list[Any]] | None = Non
 
 def train(corpus: pd.DataFrame, *, seed: int = 0, search: bool = True, folds: int = 5,
           space: dict[str, list[Any]] | None = None, data_path: str | Path | None = None,
-          data_sha256: str | None = None, progress: bool | None = None,
+          data_sha256: str | None = None, split_sha256: str | None = None, progress: bool | None = None,
           on_stage: Callable[[str], None] | None = None) -> tuple[Any, dict[str, Any]]:
     """Train on the corpus's train split and score on its test split.
 
-    Returns ``(pipeline, card)``; the card records versions, data hash, the search and the
-    scores. Every step is deterministic (grouped folds in report order, lbfgs), so the same data
-    give the same model file; ``seed`` is recorded in the card for runs that add randomness.
+    Returns ``(pipeline, card)``; the card records versions, the hashes of the data and of its
+    split file (``None`` when there is none), the search and the scores. Every step is
+    deterministic (grouped folds in report order, lbfgs), so the same data give the same model
+    file; ``seed`` is recorded in the card for runs that add randomness.
     """
     train_frame = corpus[corpus["split"] == "train"].reset_index(drop=True)
     test_frame = corpus[corpus["split"] == "test"].reset_index(drop=True)
@@ -123,6 +124,7 @@ def train(corpus: pd.DataFrame, *, seed: int = 0, search: bool = True, folds: in
         "labels": list(LABELS),
         "seed": seed,
         "data": {"path": str(data_path) if data_path else None, "sha256": data_sha256,
+                 "split_sha256": split_sha256,
                  "n_train": len(train_frame), "n_test": len(test_frame),
                  "n_reports_train": int(train_frame["doc_id"].nunique()),
                  "n_reports_test": int(test_frame["doc_id"].nunique()) if len(test_frame) else 0,
