@@ -144,6 +144,7 @@ def test_card_records_what_the_issue_asks(tmp_path, capsys, tiny_frame):
     train_rows = tiny_frame[tiny_frame.split == "train"]
     assert card["data"] == {
         "path": str(data), "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+        "split_sha256": hashlib.sha256((tmp_path / "split.csv").read_bytes()).hexdigest(),
         "n_train": len(train_rows), "n_test": len(tiny_frame) - len(train_rows),
         "n_reports_train": train_rows["doc_id"].nunique(), "n_reports_test": 1,
         "label_counts_train": {lab: int((train_rows["label"] == lab).sum()) for lab in LABELS}}
