@@ -23,19 +23,19 @@ $(BIN)/python:
 	@$(PYTHON) -c '$(PY_OK)' 2>/dev/null || { echo "stance needs Python 3.11 or newer, and '$(PYTHON)' is older or cannot be run; choose another, e.g. make $(or $(MAKECMDGOALS),demo) PYTHON=python3.11" >&2; exit 1; }
 	@$(PYTHON) -m venv $(VENV) && $(VENV)/bin/python -m pip install --quiet --upgrade pip || { rm -rf $(VENV); echo "could not set up $(VENV) with $(PYTHON) (on Debian/Ubuntu: apt install python3-venv)" >&2; exit 1; }
 
-$(VENV)/.installed: pyproject.toml src/stance/_score.c | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml src/stance/_score.c | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml setup.py src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml src/stance/_score.c | $(BIN)/python
+$(VENV)/.installed-bench: pyproject.toml setup.py src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
 
-$(VENV)/.installed-parse: pyproject.toml src/stance/_score.c | $(BIN)/python
+$(VENV)/.installed-parse: pyproject.toml setup.py src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[parse]'
 	@touch $@ $(VENV)/.installed
 
@@ -67,7 +67,7 @@ bench-finetune: $(VENV)/.installed-bench  ## experiment: all-MiniLM-L6-v2 fine-t
 bench-parse: $(VENV)/.installed-parse  ## experiment: features from a dependency parse (spaCy en_core_web_sm)
 	$(BIN)/python benchmarks/parse.py
 
-$(VENV)/.installed-serve-bench: pyproject.toml src/stance/_score.c | $(BIN)/python
+$(VENV)/.installed-serve-bench: pyproject.toml setup.py src/stance/_score.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[serve-bench]'
 	@touch $@ $(VENV)/.installed
 
