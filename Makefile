@@ -13,7 +13,7 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 # The model is retrained when the data, the code that shapes it or the dependencies change.
-MODEL_INPUTS := $(DATA) pyproject.toml $(addprefix src/stance/,data.py features.py labels.py model.py text.py train.py)
+MODEL_INPUTS := $(DATA) pyproject.toml $(addprefix src/stance/,__init__.py data.py evaluate.py features.py labels.py model.py persist.py text.py train.py)
 PY_OK := import sys; sys.exit(sys.version_info < (3, 11))
 
 # A venv is made only with a Python the package supports, and removed again if making it fails

@@ -122,7 +122,7 @@ def test_data_refuses_an_empty_report_naming_it(capsys, tmp_path, tiny_frame, co
     code, _, err = run(capsys, "data", "--reports", tmp_path / "reports", "--data", data,
                        "--split", tmp_path / "split.csv")
     assert code == 2 and len(err.strip().splitlines()) == 1, err
-    assert f"{report}: no sentences in this report (an empty or blank file)" in err
+    assert f"{report}: no sentences in this report (it is empty, or holds no words)" in err
     assert (data.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
 
 
@@ -202,6 +202,38 @@ def test_data_renames_neither_file_unless_both_are_written(capsys, monkeypatch, 
     assert code == 2 and f"{tmp_path / 'split.csv'}: cannot write: No space left on device" in err, err
     assert (sorted(p.name for p in tmp_path.iterdir()), data.read_bytes(),
             (tmp_path / "split.csv").read_bytes()) == before  # no temporaries left either
+
+
+def test_data_writes_a_linked_output_last_so_a_failure_before_it_leaves_it_alone(capsys, monkeypatch,
+                                                                                   tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    real = tmp_path / "real.csv"
+    data.rename(real)
+    data.symlink_to(real)  # written in place, so it cannot be rolled back: it must come last
+    (tmp_path / "reports" / "d6.txt").write_text("A new report. It has two sentences.", encoding="utf-8")
+    before = real.read_bytes(), (tmp_path / "split.csv").read_bytes()
+    to_csv = pd.DataFrame.to_csv
+
+    def failing_split_write(self, path, *args, **kwargs):
+        if ".split.csv." in str(path):  # the split file's temporary
+            raise OSError(28, "No space left on device")
+        return to_csv(self, path, *args, **kwargs)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", failing_split_write)
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 2 and "No space left on device" in err, err
+    assert (real.read_bytes(), (tmp_path / "split.csv").read_bytes()) == before
+    assert data.is_symlink()
+
+
+def test_data_counts_a_blank_label_as_needing_one(capsys, tmp_path, tiny_frame):
+    data = _write_corpus(tmp_path, tiny_frame)
+    frame = pd.read_csv(data, dtype=str, keep_default_na=False)
+    frame.loc[0, "label"] = "  "
+    frame.to_csv(data, index=False)
+    capsys.readouterr()
+    code, _, err = _data(capsys, tmp_path)
+    assert code == 1 and "1 need a label" in err, err
 
 
 def test_data_names_the_split_entries_it_drops(capsys, tmp_path, tiny_frame):

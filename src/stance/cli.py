@@ -133,10 +133,10 @@ def cmd_data(args: argparse.Namespace) -> int:
                              validate_labels, write_csvs_atomic)
     if args.data.resolve() == args.split.resolve():
         raise DataError("--data and --split name the same file", file=args.data)
-    _check_writable(args.data, create_parent=True)
-    _check_writable(args.split, create_parent=True)
     if not args.reports.is_dir() or not any(args.reports.glob("*.txt")):
         raise DataError("no .txt reports here; nothing was written", file=args.reports)
+    _check_writable(args.data, create_parent=True)
+    _check_writable(args.split, create_parent=True)
     existing = None
     if args.data.exists():
         existing = read_sentences_csv(args.data)
@@ -160,7 +160,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
         print(f"{args.split}: dropped the entries of {len(gone)} report(s) not in {args.reports}: {shown}",
               file=sys.stderr)
-    unlabelled = int((frame["label"] == "").sum())
+    unlabelled = int(frame["label"].fillna("").astype(str).str.strip().eq("").sum())
     print(f"{args.data}: {len(frame)} sentences from {frame['doc_id'].nunique()} reports; "
           f"{unlabelled} need a label", file=sys.stderr)
     return 1 if unlabelled else 0

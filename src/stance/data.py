@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from stance.errors import DataError
-from stance.files import atomic_path
+from stance.files import atomic_path, writes_in_place
 from stance.labels import LABELS
 from stance.text import normalize, split_sentences
 
@@ -370,7 +370,7 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
 
     A label is kept when the same report has a sentence with the same normalised text.
     Sentences with no known label get an empty label (to be labelled before training). A report
-    with no sentence (an empty or blank file) is a :class:`DataError`.
+    with no sentence (empty, or holding no words) is a :class:`DataError`.
     """
     reports_dir = Path(reports_dir)
     known: dict[tuple[str, str], tuple[str, str]] = {}
@@ -381,8 +381,8 @@ def build_sentences(reports_dir: str | Path, existing: pd.DataFrame | None = Non
     for report in sorted(reports_dir.glob("*.txt")):
         sentences = split_sentences(_read_text(report))
         if not sentences:
-            raise DataError("no sentences in this report (an empty or blank file); give it text or remove it",
-                            file=report)
+            raise DataError("no sentences in this report (it is empty, or holds no words); give it text or "
+                            "remove it", file=report)
         for pos, sent in enumerate(sentences):
             label, hard = known.get((report.stem, normalize(sent.text)), ("", ""))
             rows.append({"id": f"{report.stem}:{pos}", "doc_id": report.stem, "position": pos,
@@ -399,12 +399,14 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> None:
 def write_csvs_atomic(outputs: Sequence[tuple[pd.DataFrame, str | Path]]) -> None:
     """Write each frame as a CSV to a temporary file beside its path and rename them all into place
     only once every one is written: a failure while writing leaves every file as it was. A path
-    that :func:`~stance.files.writes_in_place` is written in place. An ``OSError`` (a full disk)
-    becomes a :class:`DataError` naming the file."""
+    that :func:`~stance.files.writes_in_place` (a link, a FIFO) is written in place, and so cannot
+    be rolled back: such paths are written last, once every temporary file is written. An
+    ``OSError`` (a full disk) becomes a :class:`DataError` naming the file."""
     target: str | Path | None = None
+    ordered = sorted(outputs, key=lambda output: writes_in_place(output[1]))  # stable: in-place last
     try:
         with contextlib.ExitStack() as stack:
-            for frame, target in outputs:
+            for frame, target in ordered:
                 tmp = stack.enter_context(atomic_path(target))
                 frame.to_csv(tmp, index=False, quoting=csv.QUOTE_MINIMAL, encoding="utf-8", lineterminator="\n")
             target = None  # all written; leaving the stack renames them
