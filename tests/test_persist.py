@@ -64,9 +64,40 @@ def test_a_card_rename_that_fails_restores_the_previous_model(tmp_path, tiny_mod
     path = tmp_path / "m.joblib"
     shutil.copy(tiny_model_path, path)
     persist.card_path(path).mkdir()  # the card cannot be renamed onto a folder
-    with pytest.raises(OSError):
+    with pytest.raises(ModelError, match=rf"^{re.escape(str(path))}: cannot save the model: .*as they were$"):
         persist.save(fit(tiny_frame), {}, path)
     assert path.read_bytes() == tiny_model_path.read_bytes()
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_full_disk_while_copying_the_backup_is_one_line_and_keeps_the_previous_pair(
+        tmp_path, monkeypatch, tiny_model_path, tiny_frame):
+    path = _copy_model(tiny_model_path, tmp_path / "m.joblib")
+    model_before, card_before = path.read_bytes(), persist.card_path(path).read_text()
+    monkeypatch.setattr(persist.os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError("no links")))
+    monkeypatch.setattr(persist.shutil, "copy2",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    with pytest.raises(ModelError, match=r"cannot save the model: No space left on device"):
+        persist.save(fit(tiny_frame, C=0.5), json.loads(card_before), path)
+    assert (path.read_bytes(), persist.card_path(path).read_text()) == (model_before, card_before)
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("hard_links", [True, False], ids=["hard-link", "copy"])
+def test_an_interrupted_save_puts_back_a_linked_model_as_the_link(
+        tmp_path, monkeypatch, tiny_model_path, tiny_frame, interrupt_card_rename, hard_links):
+    if not hard_links:
+        monkeypatch.setattr(persist.os, "link", lambda *a, **k: (_ for _ in ()).throw(OSError("no links")))
+    store = tmp_path / "store"
+    store.mkdir()
+    real = _copy_model(tiny_model_path, store / "real.joblib")
+    path = tmp_path / "m.joblib"
+    path.symlink_to(real)
+    shutil.copy(persist.card_path(real), persist.card_path(path))
+    with pytest.raises(KeyboardInterrupt):
+        persist.save(fit(tiny_frame, C=0.5), json.loads(persist.card_path(path).read_text()), path)
+    assert path.is_symlink() and path.resolve() == real.resolve()
+    assert real.read_bytes() == tiny_model_path.read_bytes()
     assert _leftovers(tmp_path) == []
 
 

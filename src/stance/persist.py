@@ -47,10 +47,10 @@ def _backup(path: Path) -> Path | None:
     backup = temp_beside(path)
     try:
         backup.unlink()
-        try:
-            os.link(path, backup)
+        try:  # a symbolic link is kept as the link, not as the file it points to
+            os.link(path, backup, follow_symlinks=False)
         except OSError:  # a file system without hard links
-            shutil.copy2(path, backup)
+            shutil.copy2(path, backup, follow_symlinks=False)
     except BaseException:
         backup.unlink(missing_ok=True)
         raise
@@ -85,18 +85,22 @@ def save(pipeline: Any, card: dict[str, Any], path: str | Path = DEFAULT_MODEL) 
         backup = _backup(path)
         publish(model_tmp, path)
         publish(card_tmp, cpath)
-    except BaseException:
+    except BaseException as exc:
         # the renames themselves tell what happened: a temporary that is gone was renamed
-        if card_tmp is not None and card_tmp.exists() and not model_tmp.exists():
-            if backup is not None:
-                os.replace(backup, path)
-            else:
-                path.unlink(missing_ok=True)
-        model_tmp.unlink(missing_ok=True)
-        if card_tmp is not None:
-            card_tmp.unlink(missing_ok=True)
-        if backup is not None:
-            backup.unlink(missing_ok=True)
+        try:
+            if card_tmp is not None and card_tmp.exists() and not model_tmp.exists():
+                if backup is not None:
+                    os.replace(backup, path)
+                else:
+                    path.unlink(missing_ok=True)
+        finally:  # remove the temporaries even if putting the previous model back failed
+            for leftover in (model_tmp, card_tmp, backup):
+                if leftover is not None:
+                    with contextlib.suppress(OSError):
+                        leftover.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, a read-only folder: one line, not a traceback
+            raise ModelError(f"{path}: cannot save the model: {exc.strerror or exc}; the previous model "
+                             f"and card (if any) are as they were") from exc
         raise
     if backup is not None:
         with contextlib.suppress(OSError):  # saved; a stray backup is no reason to report failure
