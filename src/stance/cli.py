@@ -129,8 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_data(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from stance.data import (REQUIRED_COLUMNS, build_sentences, load_split, make_split, read_sentences_csv,
-                             validate_labels, write_csvs_atomic)
+    from stance.data import (REQUIRED_COLUMNS, build_sentences, is_blank, load_split, make_split,
+                             read_sentences_csv, validate_labels, write_csvs_atomic)
     if args.data.resolve() == args.split.resolve():
         raise DataError("--data and --split name the same file", file=args.data)
     if not args.reports.is_dir() or not any(args.reports.glob("*.txt")):
@@ -160,7 +160,7 @@ def cmd_data(args: argparse.Namespace) -> int:
         shown = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
         print(f"{args.split}: dropped the entries of {len(gone)} report(s) not in {args.reports}: {shown}",
               file=sys.stderr)
-    unlabelled = int(frame["label"].fillna("").astype(str).str.strip().eq("").sum())
+    unlabelled = sum(map(is_blank, frame["label"]))
     print(f"{args.data}: {len(frame)} sentences from {frame['doc_id'].nunique()} reports; "
           f"{unlabelled} need a label", file=sys.stderr)
     return 1 if unlabelled else 0

@@ -32,7 +32,7 @@ __all__ = [
     "DEFAULT_DATA", "DEFAULT_SPLIT", "REQUIRED_COLUMNS", "SEED_REPORT", "load_corpus", "validate_corpus",
     "validate_labels", "load_split", "make_split", "attach_split", "read_texts", "read_labelled",
     "build_sentences", "write_csv_atomic", "write_csvs_atomic", "file_sha256", "reports_dir_for", "read_report",
-    "read_sentences_csv", "split_lines",
+    "read_sentences_csv", "split_lines", "is_blank",
 ]
 
 
@@ -165,7 +165,7 @@ def validate_corpus(frame: pd.DataFrame, *, file: str | Path = "<corpus>",
     return frame
 
 
-def _is_blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
     """An empty cell: ``None``, NaN (a JSONL record without the key) or a blank string."""
     return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str)
                                                                              and not value.strip())
@@ -173,7 +173,7 @@ def _is_blank(value: object) -> bool:
 
 def _check_label(value: object, *, file: str | Path, row: int, field: str) -> None:
     """Raise a :class:`DataError` unless ``value`` is one of :data:`LABELS`."""
-    if _is_blank(value):
+    if is_blank(value):
         raise DataError("has no label", file=file, row=row, field=field)
     if value not in LABELS:
         raise DataError(f"unknown label {value!r}; expected one of {list(LABELS)}", file=file, row=row, field=field)
@@ -191,7 +191,7 @@ def validate_labels(frame: pd.DataFrame, *, file: str | Path = "<corpus>") -> No
     unlabelled rows (what ``stance data`` carries forward); raise :class:`DataError` on the first
     bad one. An empty label is allowed; rows are numbered as data rows from 1."""
     for i, (label, hard) in enumerate(zip(frame["label"], frame["hard_case"]), start=1):
-        if not _is_blank(label):
+        if not is_blank(label):
             _check_label(label, file=file, row=i, field="label")
         _check_hard_case(hard, file=file, row=i)
 
